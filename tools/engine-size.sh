@@ -8,7 +8,7 @@ for root in src/Offramp.Engine src/Offramp src/Offramp.Cli; do
   echo "== $root"
   find "$root" -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' -printf '%h\n' | sort -u | while read -r d; do
     n=$(find "$d" -maxdepth 1 -name '*.cs' -exec cat {} + | grep -cv '^\s*$' || true)
-    printf '%7d  %s\n' "$n" "${d#$root}"
+    rel=${d#$root}; printf '%7d  %s\n' "$n" "${rel:-/}"
   done
   printf '%7d  total\n' "$(find "$root" -name '*.cs' -not -path '*/obj/*' -exec cat {} + | grep -cv '^\s*$')"
 done
