@@ -138,8 +138,12 @@ public static class Autograd
     {
         if (leaf.Grad is null)
         {
-            // Own the gradient: it may be a view of a tensor the backward rule also hands elsewhere.
-            leaf.Grad = g.CloneData();
+            // Own the gradient (it may be a view of a tensor the backward rule hands elsewhere), and keep it out
+            // of any step arena: leaf gradients outlive the step that computed them.
+            using (TensorMemory.Persistent())
+            {
+                leaf.Grad = g.CloneData();
+            }
         }
         else
         {

@@ -49,7 +49,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>A tensor sharing this storage but cut from the graph (<c>detach()</c>).</summary>
-    public Tensor Detach() => new(_buffer, Shape, DType);
+    public Tensor Detach() => ViewAs(Shape);
 
     /// <summary>
     /// Back-propagates from this tensor. Without <paramref name="gradient"/> the tensor must hold one element

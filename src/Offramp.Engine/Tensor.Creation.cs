@@ -6,8 +6,9 @@ public sealed partial class Tensor
     public static Tensor Empty(int[] shape, DType dtype = DType.Float32)
     {
         int n = Engine.Shape.Numel(shape);
-        Array buf = dtype == DType.Float32 ? TensorMemory.RentFloat(n) : new double[n];
-        return new Tensor(buf, (int[])shape.Clone(), dtype);
+        TensorMemory.Arena? arena = null;
+        Array buf = dtype == DType.Float32 ? TensorMemory.RentFloat(n, out arena) : new double[n];
+        return new Tensor(buf, (int[])shape.Clone(), dtype, arena);
     }
 
     /// <summary>A zero-filled tensor (<c>torch.zeros</c>).</summary>

@@ -42,7 +42,7 @@ public sealed partial class Tensor
             throw new ArgumentException($"cannot reshape {Engine.Shape.Format(Shape)} ({Numel} elements) to {Engine.Shape.Format(s)}");
         }
 
-        var r = new Tensor(_buffer, s, DType);
+        var r = ViewAs(s);
         if (Autograd.ShouldRecord(this))
         {
             var src = Shape;

@@ -75,7 +75,7 @@ public sealed partial class Tensor
             cur = CloneData();
         }
 
-        var r = new Tensor(cur.Buffer, keepDim ? keptShape : ReducedShape(ax, false), DType);
+        var r = cur.ViewAs(keepDim ? keptShape : ReducedShape(ax, false));
         if (Autograd.ShouldRecord(this))
         {
             var src = this;

@@ -19,9 +19,11 @@ namespace Offramp.Engine;
 public sealed partial class Tensor
 {
     private readonly Array _buffer;
+    private readonly TensorMemory.Arena? _arena;
 
-    internal Tensor(Array buffer, int[] shape, DType dtype)
+    internal Tensor(Array buffer, int[] shape, DType dtype, TensorMemory.Arena? arena = null)
     {
+        _arena = arena;
         Debug.Assert(dtype == DType.Float32 ? buffer is float[] : buffer is double[]);
         _buffer = buffer;
         Shape = shape;
@@ -56,6 +58,8 @@ public sealed partial class Tensor
                 throw new InvalidOperationException($"Span needs a float32 tensor; this one is {DType.Name()}");
             }
 
+            CheckAlive();
+
             return f.AsSpan(0, Numel);
         }
     }
@@ -70,6 +74,8 @@ public sealed partial class Tensor
             throw new InvalidOperationException($"tensor of {DType.Name()} read as {typeof(T).Name}");
         }
 
+        CheckAlive();
+
         return a.AsSpan(0, Numel);
     }
 
@@ -77,6 +83,23 @@ public sealed partial class Tensor
     public bool SharesStorageWith(Tensor other) => ReferenceEquals(_buffer, other._buffer);
 
     internal Array Buffer => _buffer;
+
+    internal TensorMemory.Arena? Arena => _arena;
+
+    /// <summary>A new tensor object over this storage with another shape (same element count), outside the graph.</summary>
+    internal Tensor ViewAs(int[] shape) => new(_buffer, shape, DType, _arena);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CheckAlive()
+    {
+        if (_arena is not null && _arena.Released)
+        {
+            ThrowReleased();
+        }
+    }
+
+    private void ThrowReleased() => throw new ObjectDisposedException(
+        nameof(Tensor), $"tensor {Engine.Shape.Format(Shape)} was created in a TensorMemory.Step() scope that has ended; its buffer has been reused");
 
     /// <summary>Readable description: shape, type and (for small tensors) values.</summary>
     public override string ToString()

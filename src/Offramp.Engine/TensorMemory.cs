@@ -1,11 +1,144 @@
 namespace Offramp.Engine;
 
 /// <summary>
-/// Where tensor storage comes from. One place, so that buffer reuse (pooling, per-step arenas) can be
-/// introduced behind it without touching the ops.
+/// Where tensor storage comes from. Outside any scope, buffers are ordinary managed arrays. Inside a
+/// <see cref="StepScope"/> (one training or inference step), float32 buffers come from a per-thread pool of
+/// exact-size arrays and all go back to it when the scope ends, so the next step reuses them and the managed
+/// heap does not churn (activations are large and short-lived; a fresh array per op would land on the large
+/// object heap and trigger gen-2 collections).
 /// </summary>
-internal static class TensorMemory
+/// <remarks>
+/// <para>Tensors created in a scope must not be used after it ends: reading one throws
+/// <see cref="ObjectDisposedException"/> instead of silently seeing reused memory. Keep a result past the
+/// scope with <see cref="Tensor.CloneData"/> inside <see cref="Persistent"/>, or read scalars first.</para>
+/// <para>Leaf gradients (<see cref="Tensor.Grad"/>) are always allocated outside the arena.</para>
+/// </remarks>
+public static class TensorMemory
 {
-    /// <summary>A zeroed float buffer of at least <paramref name="n"/> elements.</summary>
-    public static float[] RentFloat(int n) => n == 0 ? [] : new float[n];
+    [ThreadStatic]
+    private static Arena? _arena;
+
+    [ThreadStatic]
+    private static int _persistentDepth;
+
+    [ThreadStatic]
+    private static Dictionary<int, Stack<float[]>>? _pool;
+
+    /// <summary>Total bytes of float buffers handed out by pools on this thread (for diagnostics).</summary>
+    [ThreadStatic]
+    private static long _pooledBytes;
+
+    /// <summary>Bytes currently held by this thread's pool (free and in use).</summary>
+    public static long PooledBytes => _pooledBytes;
+
+    /// <summary>
+    /// Begins a step: until the returned scope is disposed, float32 tensors created on this thread take
+    /// pooled buffers that are recycled when the scope ends. Scopes do not nest.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A step scope is already active on this thread.</exception>
+    public static StepScope Step()
+    {
+        if (_arena is not null)
+        {
+            throw new InvalidOperationException("TensorMemory.Step() scopes do not nest");
+        }
+
+        _pool ??= new Dictionary<int, Stack<float[]>>();
+        _arena = new Arena();
+        return new StepScope(_arena);
+    }
+
+    /// <summary>A scope in which allocations bypass the arena (for state that outlives the step).</summary>
+    public static PersistentScope Persistent()
+    {
+        _persistentDepth++;
+        return default;
+    }
+
+    /// <summary>Drops every pooled buffer of this thread (memory goes back to the GC).</summary>
+    public static void Trim()
+    {
+        _pool?.Clear();
+        _pooledBytes = 0;
+    }
+
+    /// <summary>Ends a <see cref="Step"/> scope and recycles its buffers.</summary>
+    public readonly struct StepScope : IDisposable
+    {
+        private readonly Arena _owner;
+
+        internal StepScope(Arena owner) => _owner = owner;
+
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            if (_owner is null || !ReferenceEquals(_arena, _owner))
+            {
+                return;
+            }
+
+            _owner.Released = true;
+            var pool = _pool!;
+            foreach (var buf in _owner.Rented)
+            {
+                if (!pool.TryGetValue(buf.Length, out var stack))
+                {
+                    pool[buf.Length] = stack = new Stack<float[]>();
+                }
+
+                stack.Push(buf);
+            }
+
+            _arena = null;
+        }
+    }
+
+    /// <summary>Ends a <see cref="Persistent"/> scope.</summary>
+    public readonly struct PersistentScope : IDisposable
+    {
+        /// <inheritdoc/>
+        public void Dispose() => _persistentDepth--;
+    }
+
+    /// <summary>The buffers one step rented; <see cref="Released"/> once they went back to the pool.</summary>
+    internal sealed class Arena
+    {
+        public List<float[]> Rented { get; } = new(256);
+
+        public bool Released { get; set; }
+    }
+
+    /// <summary>The arena a new tensor belongs to (null when allocated from the GC heap).</summary>
+    internal static Arena? CurrentArena => _persistentDepth == 0 ? _arena : null;
+
+    /// <summary>A zeroed float buffer of exactly <paramref name="n"/> elements, pooled inside a step.</summary>
+    internal static float[] RentFloat(int n, out Arena? arena)
+    {
+        arena = CurrentArena;
+        if (n == 0)
+        {
+            arena = null;
+            return [];
+        }
+
+        if (arena is null)
+        {
+            return new float[n];
+        }
+
+        float[] buf;
+        if (_pool!.TryGetValue(n, out var stack) && stack.Count > 0)
+        {
+            buf = stack.Pop();
+            Array.Clear(buf);
+        }
+        else
+        {
+            buf = GC.AllocateArray<float>(n);
+            _pooledBytes += 4L * n;
+        }
+
+        arena.Rented.Add(buf);
+        return buf;
+    }
 }
