@@ -32,7 +32,7 @@ public abstract partial class Module
     /// sets its <see cref="Tensor.RequiresGrad"/>. Returns the tensor, for <c>Weight = RegisterParameter(...)</c>.
     /// </summary>
     /// <exception cref="ArgumentException">The name is empty, contains '.', or is used by a buffer or module;
-    /// or the tensor is not a leaf.</exception>
+    /// the tensor is not a leaf; or it lives in a <see cref="TensorMemory.Step"/> arena.</exception>
     protected Tensor RegisterParameter(string name, Tensor parameter)
     {
         CheckName(name, _parameters);
@@ -41,6 +41,7 @@ public abstract partial class Module
             throw new ArgumentException($"{GetType().Name}: parameter '{name}' must be a leaf tensor (Detach() it first)");
         }
 
+        CheckOutsideStep(name, parameter);
         parameter.RequiresGrad = true;
         _parameters[name] = parameter;
         return parameter;
@@ -51,10 +52,12 @@ public abstract partial class Module
     /// statistics. Persistent buffers appear in <see cref="StateDict"/>; <paramref name="isInt64"/> marks buffers
     /// PyTorch stores as <c>torch.int64</c> (e.g. <c>num_batches_tracked</c>) so writers save them as I64.
     /// </summary>
-    /// <exception cref="ArgumentException">The name is empty, contains '.', or is used by a parameter or module.</exception>
+    /// <exception cref="ArgumentException">The name is empty, contains '.', or is used by a parameter or module; or
+    /// the tensor lives in a <see cref="TensorMemory.Step"/> arena.</exception>
     protected Tensor RegisterBuffer(string name, Tensor buffer, bool persistent = true, bool isInt64 = false)
     {
         CheckName(name, _buffers);
+        CheckOutsideStep(name, buffer);
         var hint = isInt64 ? TorchDType.Int64 : buffer.DType == DType.Float64 ? TorchDType.Float64 : TorchDType.Float32;
         _buffers[name] = new BufferSlot(buffer, persistent, hint);
         return buffer;
@@ -74,6 +77,25 @@ public abstract partial class Module
 
         _modules[name] = module;
         return module;
+    }
+
+    /// <summary>
+    /// A zeroed float32 tensor for a parameter or buffer, allocated outside any <see cref="TensorMemory.Step"/>
+    /// arena (module state outlives a step).
+    /// </summary>
+    protected static Tensor NewTensor(params int[] shape)
+    {
+        using var _ = TensorMemory.Persistent();
+        return Tensor.Zeros(shape);
+    }
+
+    private void CheckOutsideStep(string name, Tensor t)
+    {
+        if (t.Arena is not null)
+        {
+            throw new ArgumentException($"{GetType().Name}: '{name}' was created inside a TensorMemory.Step() scope and " +
+                "would be recycled when it ends; create module state outside the step or under TensorMemory.Persistent()");
+        }
     }
 
     private void CheckName<TV>(string name, OrderedDictionary<string, TV> own)

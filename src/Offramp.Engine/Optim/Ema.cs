@@ -23,6 +23,7 @@ public sealed class Ema
         Decay = decay;
         var parameters = new HashSet<Tensor>(model.Parameters(), ReferenceEqualityComparer.Instance);
         var pairs = new List<(Tensor, Tensor, bool)>();
+        using var persistent = TensorMemory.Persistent();
         foreach (var e in model.StateDict().Entries)
         {
             var copy = e.Tensor.CloneData();

@@ -154,8 +154,17 @@ public abstract class Optimizer
     }
 
     /// <summary>A state tensor shaped like <paramref name="param"/>, zero-filled on first use.</summary>
-    private protected static Tensor StateTensor(ParamState state, int index, Tensor param) =>
-        state.Tensors[index] ??= Tensor.ZerosLike(param);
+    /// <remarks>Allocated outside any <see cref="TensorMemory.Step"/> arena: state outlives the step.</remarks>
+    private protected static Tensor StateTensor(ParamState state, int index, Tensor param)
+    {
+        if (state.Tensors[index] is { } t)
+        {
+            return t;
+        }
+
+        using var _ = TensorMemory.Persistent();
+        return state.Tensors[index] = Tensor.ZerosLike(param);
+    }
 
     /// <summary>A scratch span of at least <paramref name="n"/> elements, reused across steps.</summary>
     private protected Span<T> Scratch<T>(int n)
@@ -271,6 +280,7 @@ public abstract class Optimizer
             throw new StateDictMismatchException(GetType().Name, missing, unexpected, bad);
         }
 
+        using var persistent = TensorMemory.Persistent();
         for (int i = 0; i < _params.Length; i++)
         {
             if (found[i, 0] is null && found[i, names.Length] is null)
