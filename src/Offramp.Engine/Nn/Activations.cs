@@ -82,7 +82,7 @@ public sealed class ELU(double alpha = 1.0) : Module
     public override Tensor Forward(Tensor x) => x.Elu(Alpha);
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => $"alpha={Alpha}";
+    protected override string ExtraRepr() => $"alpha={PyFloat(Alpha)}";
 }
 
 /// <summary>Returns its input (<c>torch.nn.Identity</c>): a placeholder that keeps a module tree's names.</summary>

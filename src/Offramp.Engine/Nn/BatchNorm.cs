@@ -1,4 +1,3 @@
-using System.Globalization;
 using Offramp.Engine.Functional;
 
 namespace Offramp.Engine.Nn;
@@ -81,9 +80,9 @@ public abstract class BatchNorm : Module
     }
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => string.Create(CultureInfo.InvariantCulture,
-        $"{NumFeatures}, eps={Eps}, momentum={(Momentum is { } m ? m.ToString(CultureInfo.InvariantCulture) : "None")}, " +
-        $"affine={(Weight is null ? "False" : "True")}, track_running_stats={(RunningMean is null ? "False" : "True")}");
+    protected override string ExtraRepr() =>
+        $"{NumFeatures}, eps={PyFloat(Eps)}, momentum={(Momentum is { } m ? PyFloat(m) : "None")}, " +
+        $"affine={(Weight is null ? "False" : "True")}, track_running_stats={(RunningMean is null ? "False" : "True")}";
 }
 
 /// <summary>Batch normalisation over (N, C) or (N, C, L) (<c>torch.nn.BatchNorm1d</c>); see <see cref="BatchNorm"/>.</summary>

@@ -32,5 +32,5 @@ public sealed class Dropout : Module
     public override Tensor Forward(Tensor x) => Training && P > 0 ? F.Dropout(x, P, true, Rng) : x;
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => $"p={P}";
+    protected override string ExtraRepr() => $"p={PyFloat(P)}";
 }

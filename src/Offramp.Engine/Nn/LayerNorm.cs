@@ -59,5 +59,5 @@ public sealed class LayerNorm : Module
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>
-        $"{Shape.Format(NormalizedShape)}, eps={Eps}, elementwise_affine={(Weight is null ? "False" : "True")}";
+        $"{Shape.Format(NormalizedShape)}, eps={PyFloat(Eps)}, elementwise_affine={(Weight is null ? "False" : "True")}";
 }

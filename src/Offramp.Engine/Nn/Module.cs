@@ -319,5 +319,17 @@ public abstract partial class Module
         return sb.Append(')').ToString();
     }
 
+    /// <summary>A float as Python's <c>repr</c> prints it (<c>1e-05</c>, <c>0.1</c>, <c>1.0</c>), for reprs.</summary>
+    internal static string PyFloat(double v)
+    {
+        var s = v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        if (s.Contains('E', StringComparison.Ordinal))
+        {
+            return s.ToLowerInvariant();
+        }
+
+        return double.IsFinite(v) && !s.Contains('.', StringComparison.Ordinal) ? s + ".0" : s;
+    }
+
     internal static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
 }
