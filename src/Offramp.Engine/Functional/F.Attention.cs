@@ -85,7 +85,7 @@ public static partial class F
                 throw new ArgumentException($"sdpa: dropoutP = {dropoutP} needs an Rng");
             }
 
-            mask = Tensor.Empty(scoreShape, q.DType);
+            mask = Tensor.Zeros(scoreShape, q.DType); // p = 1 keeps it all zero
             if (dropoutP < 1)
             {
                 DrawKeepMask(mask, dropoutP, 1.0 / (1.0 - dropoutP), rng);

@@ -21,7 +21,7 @@ public static partial class F
             return x;
         }
 
-        var mask = Tensor.Empty(x.Shape, x.DType);
+        var mask = Tensor.Zeros(x.Shape, x.DType); // p = 1 keeps it all zero
         if (p < 1)
         {
             ArgumentNullException.ThrowIfNull(rng);
@@ -88,11 +88,25 @@ public static partial class F
     }
 
     // mask[i] = scale when the element is kept (NextDouble() ≥ p, probability 1 − p), else 0.
+    // The draws are doubles for both types, so float32 and float64 get the same mask from the same seed.
     private static void DrawKeepMask(Tensor mask, double p, double scale, Rng rng)
     {
-        for (int i = 0; i < mask.Numel; i++)
+        if (mask.DType == DType.Float32)
         {
-            mask.SetFlat(i, rng.NextDouble() >= p ? scale : 0.0);
+            DrawKeepMask(mask.Span, p, (float)scale, rng);
+        }
+        else
+        {
+            DrawKeepMask(mask.Data<double>(), p, scale, rng);
+        }
+    }
+
+    private static void DrawKeepMask<T>(Span<T> mask, double p, T scale, Rng rng)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < mask.Length; i++)
+        {
+            mask[i] = rng.NextDouble() >= p ? scale : T.Zero;
         }
     }
 

@@ -201,8 +201,8 @@ public static partial class F
                 if (weight is { RequiresGrad: true } || bias is { RequiresGrad: true })
                 {
                     // Summed over rows in row order, in one pass: deterministic for any thread count.
-                    dw = weight is { RequiresGrad: true } ? Tensor.Empty(weight.Shape, x.DType) : null;
-                    db = bias is { RequiresGrad: true } ? Tensor.Empty(bias.Shape, x.DType) : null;
+                    dw = weight is { RequiresGrad: true } ? Tensor.Zeros(weight.Shape, x.DType) : null;
+                    db = bias is { RequiresGrad: true } ? Tensor.Zeros(bias.Shape, x.DType) : null;
                     Norm.LayerNormParamBackward<T>(g.Data<T>(), x.Data<T>(), mean, rstd,
                         dw is null ? [] : dw.Data<T>(), db is null ? [] : db.Data<T>(), rows, d, new T[d]);
                 }

@@ -11,6 +11,7 @@ public static partial class F
     /// <param name="x">Any shape of rank ≥ 1.</param>
     /// <param name="axis">The axis normalised over; negative counts from the end.</param>
     /// <returns>A tensor of <paramref name="x"/>'s shape whose slices along <paramref name="axis"/> sum to 1.</returns>
+    /// <exception cref="ArgumentException"><paramref name="x"/> is a scalar.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is out of range.</exception>
     [Differentiable("softmax")]
     public static Tensor Softmax(Tensor x, int axis = -1) => SoftmaxOp(x, axis, log: false);
@@ -21,6 +22,7 @@ public static partial class F
     /// </summary>
     /// <param name="x">Any shape of rank ≥ 1.</param>
     /// <param name="axis">The axis normalised over; negative counts from the end.</param>
+    /// <exception cref="ArgumentException"><paramref name="x"/> is a scalar.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is out of range.</exception>
     [Differentiable("log_softmax")]
     public static Tensor LogSoftmax(Tensor x, int axis = -1) => SoftmaxOp(x, axis, log: true);
