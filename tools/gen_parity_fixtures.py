@@ -19,36 +19,20 @@ import argparse
 import json
 import math
 import os
-import struct
+import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DTYPES = {torch.float32: ("F32", 4), torch.int64: ("I64", 8)}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_fixtures import save_file  # noqa: E402  (the one Python safetensors writer of this repo)
 
 
 def write_safetensors(path, tensors, metadata):
-    """Minimal safetensors writer (format: u64 header length, JSON header, little-endian data)."""
-    items = sorted(tensors.items(), key=lambda kv: kv[0])
-    header = {"__metadata__": metadata}
-    offset = 0
-    blobs = []
-    for name, t in items:
-        t = t.detach().contiguous().cpu()
-        code, _ = DTYPES[t.dtype]
-        raw = t.numpy().tobytes()
-        header[name] = {"dtype": code, "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        offset += len(raw)
-        blobs.append(raw)
-    hb = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    hb += b" " * ((8 - len(hb) % 8) % 8)
+    """Writes atomically (temp file, then rename) with the official writer's layout."""
     tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(hb)))
-        f.write(hb)
-        for b in blobs:
-            f.write(b)
+    save_file({k: v.detach().contiguous() for k, v in tensors.items()}, tmp, metadata)
     os.replace(tmp, path)
 
 

@@ -1,16 +1,218 @@
+using Offramp.Engine.Kernels;
+
 namespace Offramp.Engine.Functional;
 
 public static partial class F
 {
     /// <summary>
-    /// Batch normalisation over (N, C) or (N, C, *). In training, normalises with the batch statistics (biased
-    /// variance) and, when running stats are given, updates them in place with <paramref name="momentum"/> using
-    /// the unbiased variance (PyTorch). In eval, uses the running stats.
+    /// Batch normalisation over (N, C) or (N, C, *) (<c>torch.nn.functional.batch_norm</c>), statistics per
+    /// channel over the N·* values of that channel.
     /// </summary>
+    /// <remarks>
+    /// <para>Training: normalises with the batch mean and biased variance, and the backward flows through both.
+    /// When running stats are given they are updated in place, as PyTorch does:
+    /// running_mean = (1 − momentum)·running_mean + momentum·mean and
+    /// running_var = (1 − momentum)·running_var + momentum·var·M/(M − 1) (the unbiased variance, M = N·*).</para>
+    /// <para>Eval: normalises with the running stats, which are constants for the backward.</para>
+    /// <para>The running stats are buffers: they are never differentiated.</para>
+    /// </remarks>
+    /// <param name="x">(N, C) or (N, C, *).</param>
+    /// <param name="runningMean">(C) or null; updated in place in training.</param>
+    /// <param name="runningVar">(C) or null (exactly when <paramref name="runningMean"/> is); updated in place in training.</param>
+    /// <param name="weight">(C) scale γ or null (1).</param>
+    /// <param name="bias">(C) shift β or null (0).</param>
+    /// <param name="training">Batch statistics (true) or running statistics (false).</param>
+    /// <param name="momentum">Weight of the batch statistics in the running update.</param>
+    /// <param name="eps">Added to the variance.</param>
+    /// <returns>A tensor of <paramref name="x"/>'s shape.</returns>
+    /// <exception cref="ArgumentException">Shapes or types disagree; eval without running stats; training with one
+    /// value per channel.</exception>
+    [Differentiable("batch_norm")]
     public static Tensor BatchNorm(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
-        bool training, double momentum = 0.1, double eps = 1e-5) => throw Todo(nameof(BatchNorm));
+        bool training, double momentum = 0.1, double eps = 1e-5)
+    {
+        if (x.Rank < 2)
+        {
+            throw new ArgumentException($"batch_norm: input must be (N, C) or (N, C, *), got {Shape.Format(x.Shape)}");
+        }
 
-    /// <summary>Layer normalisation over the trailing <paramref name="normalizedShape"/> dims.</summary>
+        int n = x.Shape[0], c = x.Shape[1];
+        int s = Shape.Numel(x.Shape.AsSpan(2));
+        CheckChannelParam(x, runningMean, c, "running_mean");
+        CheckChannelParam(x, runningVar, c, "running_var");
+        CheckChannelParam(x, weight, c, "weight");
+        CheckChannelParam(x, bias, c, "bias");
+        if ((runningMean is null) != (runningVar is null))
+        {
+            throw new ArgumentException("batch_norm: give both running_mean and running_var, or neither");
+        }
+
+        if (!training && runningMean is null)
+        {
+            throw new ArgumentException($"batch_norm: eval mode needs running_mean and running_var (input {Shape.Format(x.Shape)})");
+        }
+
+        if (training && (long)n * s <= 1)
+        {
+            throw new ArgumentException($"batch_norm: expected more than 1 value per channel when training, got input {Shape.Format(x.Shape)}");
+        }
+
+        return x.DType == DType.Float32
+            ? BatchNormImpl<float>(x, runningMean, runningVar, weight, bias, training, momentum, eps, n, c, s)
+            : BatchNormImpl<double>(x, runningMean, runningVar, weight, bias, training, momentum, eps, n, c, s);
+    }
+
+    private static void CheckChannelParam(Tensor x, Tensor? p, int c, string name)
+    {
+        if (p is null)
+        {
+            return;
+        }
+
+        if (p.Rank != 1 || p.Shape[0] != c)
+        {
+            throw new ArgumentException($"batch_norm: {name} must be ({c},) for input {Shape.Format(x.Shape)}, got {Shape.Format(p.Shape)}");
+        }
+
+        x.CheckSameDType(p, "batch_norm " + name);
+    }
+
+    private static Tensor BatchNormImpl<T>(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
+        bool training, double momentum, double eps, int n, int c, int s)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var y = Tensor.Empty(x.Shape, x.DType);
+        var mean = new T[c];
+        var variance = new T[c];
+        var rstd = new T[c];
+        if (!training)
+        {
+            // Copies: the backward must see the stats this forward used, whatever later steps do to the buffers.
+            runningMean!.Data<T>().CopyTo(mean);
+            runningVar!.Data<T>().CopyTo(variance);
+        }
+
+        T e = T.CreateChecked(eps);
+        Rows.For(c, 3L * n * s, (c0, c1) => Norm.BatchNormForward<T>(x.Data<T>(), ReadOf(weight), ReadOf(bias), y.Data<T>(),
+            mean, variance, rstd, n, c, s, c0, c1, training, e));
+
+        if (training && runningMean is not null)
+        {
+            // PyTorch: the running variance takes the unbiased estimate.
+            T m = T.CreateChecked(momentum), keep = T.One - m;
+            T unbias = T.CreateChecked((double)n * s / ((double)n * s - 1));
+            var rm = runningMean.Data<T>();
+            var rv = runningVar!.Data<T>();
+            for (int ch = 0; ch < c; ch++)
+            {
+                rm[ch] = keep * rm[ch] + m * mean[ch];
+                rv[ch] = keep * rv[ch] + m * variance[ch] * unbias;
+            }
+        }
+
+        if (Autograd.ShouldRecord(x, weight, bias))
+        {
+            Autograd.Record(y, "batch_norm", [x, weight, bias], g =>
+            {
+                var dx = Tensor.Empty(x.Shape, x.DType);
+                var dw = weight is { RequiresGrad: true } ? Tensor.Empty([c], x.DType) : null;
+                var db = bias is { RequiresGrad: true } ? Tensor.Empty([c], x.DType) : null;
+                Rows.For(c, 4L * n * s, (c0, c1) => Norm.BatchNormBackward<T>(g.Data<T>(), x.Data<T>(), ReadOf(weight),
+                    mean, rstd, dx.Data<T>(), WriteOf(dw), WriteOf(db), n, c, s, c0, c1, training));
+                return [x.RequiresGrad ? dx : null, dw, db];
+            });
+        }
+
+        return y;
+
+        static ReadOnlySpan<T> ReadOf(Tensor? t) => t is null ? [] : t.Data<T>();
+        static Span<T> WriteOf(Tensor? t) => t is null ? [] : t.Data<T>();
+    }
+
+    /// <summary>
+    /// Layer normalisation over the trailing <paramref name="normalizedShape"/> dims
+    /// (<c>torch.nn.functional.layer_norm</c>): y = (x − mean)/√(var + eps)·weight + bias with the mean and the
+    /// biased variance of each group of trailing elements. Fused forward and backward.
+    /// </summary>
+    /// <param name="x">(*, normalizedShape...).</param>
+    /// <param name="normalizedShape">The trailing dims normalised over (at least one).</param>
+    /// <param name="weight">Scale γ of shape <paramref name="normalizedShape"/>, or null (1).</param>
+    /// <param name="bias">Shift β of shape <paramref name="normalizedShape"/>, or null (0).</param>
+    /// <param name="eps">Added to the variance.</param>
+    /// <returns>A tensor of <paramref name="x"/>'s shape.</returns>
+    /// <exception cref="ArgumentException"><paramref name="normalizedShape"/> is not the trailing dims of
+    /// <paramref name="x"/>, or a parameter's shape or type differs.</exception>
+    [Differentiable("layer_norm")]
     public static Tensor LayerNorm(Tensor x, int[] normalizedShape, Tensor? weight, Tensor? bias, double eps = 1e-5)
-        => throw Todo(nameof(LayerNorm));
+    {
+        int k = normalizedShape.Length;
+        if (k == 0 || k > x.Rank || !Shape.Equal(x.Shape.AsSpan(x.Rank - k), normalizedShape))
+        {
+            throw new ArgumentException(
+                $"layer_norm: normalizedShape {Shape.Format(normalizedShape)} is not the trailing dims of input {Shape.Format(x.Shape)}");
+        }
+
+        foreach (var (p, name) in new[] { (weight, "weight"), (bias, "bias") })
+        {
+            if (p is not null && !Shape.Equal(p.Shape, normalizedShape))
+            {
+                throw new ArgumentException(
+                    $"layer_norm: {name} {Shape.Format(p.Shape)} must have normalizedShape {Shape.Format(normalizedShape)}");
+            }
+
+            if (p is not null)
+            {
+                x.CheckSameDType(p, "layer_norm " + name);
+            }
+        }
+
+        int d = Shape.Numel(normalizedShape);
+        int rows = Shape.Numel(x.Shape.AsSpan(0, x.Rank - k));
+        return x.DType == DType.Float32
+            ? LayerNormImpl<float>(x, weight, bias, eps, rows, d)
+            : LayerNormImpl<double>(x, weight, bias, eps, rows, d);
+    }
+
+    private static Tensor LayerNormImpl<T>(Tensor x, Tensor? weight, Tensor? bias, double eps, int rows, int d)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var y = Tensor.Empty(x.Shape, x.DType);
+        var mean = new T[rows];
+        var rstd = new T[rows];
+        T e = T.CreateChecked(eps);
+        Rows.For(rows, 4L * d, (m0, m1) => Norm.LayerNormForward<T>(
+            x.Data<T>().Slice(m0 * d, (m1 - m0) * d), ReadOf(weight), ReadOf(bias), y.Data<T>().Slice(m0 * d, (m1 - m0) * d),
+            mean.AsSpan(m0, m1 - m0), rstd.AsSpan(m0, m1 - m0), m1 - m0, d, e));
+
+        if (Autograd.ShouldRecord(x, weight, bias))
+        {
+            Autograd.Record(y, "layer_norm", [x, weight, bias], g =>
+            {
+                Tensor? dx = null, dw = null, db = null;
+                if (x.RequiresGrad)
+                {
+                    dx = Tensor.Empty(x.Shape, x.DType);
+                    Rows.For(rows, 6L * d, (m0, m1) => Norm.LayerNormBackward<T>(
+                        g.Data<T>().Slice(m0 * d, (m1 - m0) * d), x.Data<T>().Slice(m0 * d, (m1 - m0) * d), ReadOf(weight),
+                        mean.AsSpan(m0, m1 - m0), rstd.AsSpan(m0, m1 - m0), dx.Data<T>().Slice(m0 * d, (m1 - m0) * d),
+                        m1 - m0, d, new T[d]));
+                }
+
+                if (weight is { RequiresGrad: true } || bias is { RequiresGrad: true })
+                {
+                    // Summed over rows in row order, in one pass: deterministic for any thread count.
+                    dw = weight is { RequiresGrad: true } ? Tensor.Zeros(weight.Shape, x.DType) : null;
+                    db = bias is { RequiresGrad: true } ? Tensor.Zeros(bias.Shape, x.DType) : null;
+                    Norm.LayerNormParamBackward<T>(g.Data<T>(), x.Data<T>(), mean, rstd,
+                        dw is null ? [] : dw.Data<T>(), db is null ? [] : db.Data<T>(), rows, d, new T[d]);
+                }
+
+                return [dx, dw, db];
+            });
+        }
+
+        return y;
+
+        static ReadOnlySpan<T> ReadOf(Tensor? t) => t is null ? [] : t.Data<T>();
+    }
 }
