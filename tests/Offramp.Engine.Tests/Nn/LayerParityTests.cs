@@ -9,7 +9,7 @@ namespace Offramp.Engine.Tests.Nn;
 /// </summary>
 public class LayerParityTests
 {
-    private const double Atol = 2e-5, Rtol = 1e-4;
+    private const double Atol = 1e-5, Rtol = 1e-4; // as the functional parity tests (issue 2)
 
     /// <summary>Every module case of the generator.</summary>
     public static TheoryData<string> AllCases => new(All);
@@ -38,8 +38,8 @@ public class LayerParityTests
     [MemberData(nameof(AllCases))]
     public void StateDictKeys_MatchPyTorch(string name)
     {
-        var fx = ParityFixture.Load(name);
-        var m = ParityFixture.Build(fx.Spec, new Rng(1));
+        var fx = ModuleParityFixture.Load(name);
+        var m = ModuleParityFixture.Build(fx.Spec, new Rng(1));
         Assert.Equal(fx.Group("param.").Keys.Order(StringComparer.Ordinal), m.StateDict().Keys.Order(StringComparer.Ordinal));
         foreach (var e in m.StateDict().Entries)
         {
@@ -64,12 +64,12 @@ public class LayerParityTests
 
     private static void RunCase(string name)
     {
-        var fx = ParityFixture.Load(name);
-        var m = ParityFixture.Build(fx.Spec, new Rng(1));
+        var fx = ModuleParityFixture.Load(name);
+        var m = ModuleParityFixture.Build(fx.Spec, new Rng(1));
         m.LoadStateDict(fx.Group("param."));
         m.Train(fx.Train);
         var inputs = fx.Inputs();
-        var y = ParityFixture.Forward(m, inputs);
+        var y = ModuleParityFixture.Forward(m, inputs);
         TestUtil.AssertClose(fx["output"], y, Atol, Rtol, $"{name} output");
 
         y.Mul(fx["grad_output"]).Sum().Backward();
