@@ -103,6 +103,8 @@ public class LayerForwardTests
         AssertEveryParameterHasGrad(a);
         Assert.NotNull(ctx.Grad);
         Assert.Equal([2, 3, 8], new CrossAttention(8, new Rng(1), 2).Forward(Input(4, 2, 3, 8)).Shape);
+        var kv = new CrossAttention(8, new Rng(1), 2, kdim: 6, vdim: 5);
+        Assert.Equal([2, 4, 8], kv.Attend(x, Input(5, 2, 7, 6), Input(6, 2, 7, 5)).Shape);
     }
 
     [Fact]
