@@ -10,7 +10,9 @@ public sealed partial class Tensor
     /// the result has that dimension resized to <c>index.Length</c>. Indices may repeat; their gradients add up.
     /// </summary>
     /// <exception cref="ArgumentException">The tensor is 0-d.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, size) (negative indices are rejected, as in PyTorch).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// An index is outside [0, size); negative indices are rejected, as in PyTorch.
+    /// </exception>
     [Differentiable("index_select")]
     public Tensor IndexSelect(int axis, int[] index)
     {
@@ -27,7 +29,8 @@ public sealed partial class Tensor
             if ((uint)idx[k] >= (uint)n)
             {
                 throw new ArgumentOutOfRangeException(nameof(index),
-                    $"index_select of {Engine.Shape.Format(Shape)} along axis {ax}: index {idx[k]} at position {k} is out of range [0, {n})");
+                    $"index_select of {Engine.Shape.Format(Shape)} along axis {ax}: "
+                    + $"index {idx[k]} at position {k} is out of range [0, {n})");
             }
         }
 
@@ -71,7 +74,9 @@ public sealed partial class Tensor
     /// Joins tensors along an existing <paramref name="axis"/> (<c>torch.cat</c>). All must have the same type and
     /// rank (≥ 1) and agree in every other dimension; a part may be empty along the axis.
     /// </summary>
-    /// <exception cref="ArgumentException">The list is empty, a tensor is 0-d, or types/shapes disagree (named in the message).</exception>
+    /// <exception cref="ArgumentException">
+    /// The list is empty, a tensor is 0-d, or types or shapes disagree (named in the message).
+    /// </exception>
     [Differentiable("cat")]
     public static Tensor Cat(IReadOnlyList<Tensor> tensors, int axis = 0)
     {
@@ -101,7 +106,8 @@ public sealed partial class Tensor
             if (!ok)
             {
                 throw new ArgumentException(
-                    $"cat along axis {ax}: tensor {i} has shape {Engine.Shape.Format(t.Shape)} but tensor 0 has shape {Engine.Shape.Format(first.Shape)}; all dims except {ax} must match");
+                    $"cat along axis {ax}: tensor {i} has shape {Engine.Shape.Format(t.Shape)} but tensor 0 has shape "
+                    + $"{Engine.Shape.Format(first.Shape)}; all dims except {ax} must match");
             }
 
             total += t.Shape[ax];
@@ -165,7 +171,8 @@ public sealed partial class Tensor
             if (!Engine.Shape.Equal(tensors[i].Shape, first.Shape))
             {
                 throw new ArgumentException(
-                    $"stack expects tensors of equal shape, but got {Engine.Shape.Format(first.Shape)} at entry 0 and {Engine.Shape.Format(tensors[i].Shape)} at entry {i}");
+                    $"stack expects tensors of equal shape, but got {Engine.Shape.Format(first.Shape)} at entry 0 "
+                    + $"and {Engine.Shape.Format(tensors[i].Shape)} at entry {i}");
             }
         }
 

@@ -145,14 +145,14 @@ public sealed partial class Tensor
 
         if (!ok)
         {
-            throw new ArgumentException(
-                $"permute: dims [{string.Join(", ", dims)}] is not a permutation of the {Rank} axes of a tensor of shape {Engine.Shape.Format(Shape)}");
+            throw new ArgumentException($"permute: dims [{string.Join(", ", dims)}] is not a permutation "
+                + $"of the {Rank} axes of a tensor of shape {Engine.Shape.Format(Shape)}");
         }
 
         return perm;
     }
 
-    /// <summary>Swaps two dimensions (<c>torch.transpose</c>); a new contiguous tensor. Composite of <see cref="Permute"/>.</summary>
+    /// <summary>Swaps two dimensions (<c>torch.transpose</c>); a new contiguous tensor. Composite of Permute.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An axis is out of range.</exception>
     public Tensor Transpose(int dim0, int dim1)
     {
@@ -184,7 +184,8 @@ public sealed partial class Tensor
         int n = Shape[ax];
         if (step <= 0)
         {
-            throw new ArgumentException($"slice of {Engine.Shape.Format(Shape)} along axis {ax}: step must be positive, got {step}");
+            throw new ArgumentException(
+                $"slice of {Engine.Shape.Format(Shape)} along axis {ax}: step must be positive, got {step}");
         }
 
         long s = start < 0 ? (long)start + n : start, e = end < 0 ? (long)end + n : end;
@@ -262,7 +263,8 @@ public sealed partial class Tensor
         int s = Engine.Shape.NormAxis(startDim, Rank), e = Engine.Shape.NormAxis(endDim, Rank);
         if (s > e)
         {
-            throw new ArgumentException($"flatten of {Engine.Shape.Format(Shape)}: start_dim {startDim} comes after end_dim {endDim}");
+            throw new ArgumentException(
+                $"flatten of {Engine.Shape.Format(Shape)}: start_dim {startDim} comes after end_dim {endDim}");
         }
 
         var shape = new List<int>(Rank);
@@ -272,7 +274,8 @@ public sealed partial class Tensor
         return Reshape([.. shape]);
     }
 
-    /// <summary>Inserts a size-1 dimension at <paramref name="axis"/> in [−rank−1, rank] (<c>torch.unsqueeze</c>); shares storage.</summary>
+    /// <summary>Inserts a size-1 dimension at <paramref name="axis"/> in [−rank−1, rank] (<c>torch.unsqueeze</c>).</summary>
+    /// <remarks>Shares storage.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">The axis is out of range.</exception>
     public Tensor Unsqueeze(int axis)
     {

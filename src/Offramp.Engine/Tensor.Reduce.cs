@@ -164,7 +164,9 @@ public sealed partial class Tensor
         }
     }
 
-    /// <summary>Index of the smallest value along <paramref name="axis"/>, first occurrence on ties (<c>torch.argmin(dim)</c>).</summary>
+    /// <summary>
+    /// Index of the smallest value along <paramref name="axis"/>, first occurrence on ties (<c>torch.argmin(dim)</c>).
+    /// </summary>
     /// <exception cref="ArgumentException">The axis has size 0.</exception>
     public int[] ArgMin(int axis)
     {

@@ -85,7 +85,8 @@ internal readonly struct GeluTanhGradOp : IFastMapOp
     {
         var one = Vector256<float>.One;
         var x2 = x * x;
-        var s = one / (one + Vector256.Exp(Vector256.Create(-2f * Beta) * Vector256.FusedMultiplyAdd(Vector256.Create(Kappa) * x, x2, x)));
+        var u = Vector256.FusedMultiplyAdd(Vector256.Create(Kappa) * x, x2, x);
+        var s = one / (one + Vector256.Exp(Vector256.Create(-2f * Beta) * u));
         var inner = Vector256.Create(Beta) * Vector256.FusedMultiplyAdd(Vector256.Create(3f * Kappa), x2, one);
         return g * Vector256.FusedMultiplyAdd(Vector256.Create(2f) * x * s * (one - s), inner, s);
     }
@@ -94,7 +95,8 @@ internal readonly struct GeluTanhGradOp : IFastMapOp
     {
         var one = Vector512<float>.One;
         var x2 = x * x;
-        var s = one / (one + Vector512.Exp(Vector512.Create(-2f * Beta) * Vector512.FusedMultiplyAdd(Vector512.Create(Kappa) * x, x2, x)));
+        var u = Vector512.FusedMultiplyAdd(Vector512.Create(Kappa) * x, x2, x);
+        var s = one / (one + Vector512.Exp(Vector512.Create(-2f * Beta) * u));
         var inner = Vector512.Create(Beta) * Vector512.FusedMultiplyAdd(Vector512.Create(3f * Kappa), x2, one);
         return g * Vector512.FusedMultiplyAdd(Vector512.Create(2f) * x * s * (one - s), inner, s);
     }
@@ -157,7 +159,9 @@ internal readonly struct TanhGradOp : IFastMapOp
     public Vector512<float> Fast(Vector512<float> y, Vector512<float> g) => g * (Vector512<float>.One - y * y);
 }
 
-/// <summary>Hardswish backward (PyTorch): x &lt; −3 → 0; −3 ≤ x ≤ 3 → g·(x/3 + 0.5) = g·(2x + 3)/6; x &gt; 3 → g.</summary>
+/// <summary>
+/// Hardswish backward (PyTorch): x &lt; −3 → 0; −3 ≤ x ≤ 3 → g·(x/3 + 0.5) = g·(2x + 3)/6; x &gt; 3 → g.
+/// </summary>
 internal readonly struct HardswishGradOp : IFastMapOp
 {
     public T Reference<T>(T x, T g)
@@ -223,8 +227,10 @@ internal readonly struct EluGradOp(double alpha) : IFastMapOp
     public float Fast(float x, float g) => x <= 0f ? g * (float)_alpha * MathF.Exp(x) : g;
 
     public Vector256<float> Fast(Vector256<float> x, Vector256<float> g) =>
-        Vector256.ConditionalSelect(Vector256.LessThanOrEqual(x, Vector256<float>.Zero), g * Vector256.Create((float)_alpha) * Vector256.Exp(x), g);
+        Vector256.ConditionalSelect(
+            Vector256.LessThanOrEqual(x, Vector256<float>.Zero), g * Vector256.Create((float)_alpha) * Vector256.Exp(x), g);
 
     public Vector512<float> Fast(Vector512<float> x, Vector512<float> g) =>
-        Vector512.ConditionalSelect(Vector512.LessThanOrEqual(x, Vector512<float>.Zero), g * Vector512.Create((float)_alpha) * Vector512.Exp(x), g);
+        Vector512.ConditionalSelect(
+            Vector512.LessThanOrEqual(x, Vector512<float>.Zero), g * Vector512.Create((float)_alpha) * Vector512.Exp(x), g);
 }

@@ -93,10 +93,18 @@ internal readonly struct HardswishOp : IFastUnaryOp
     public float Fast(float x) => x * Math.Min(Math.Max(x + 3f, 0f), 6f) / 6f;
 
     public Vector256<float> Fast(Vector256<float> x) =>
-        x * Vector256.Min(Vector256.Max(x + Vector256.Create(3f), Vector256<float>.Zero), Vector256.Create(6f)) / Vector256.Create(6f);
+        x * Relu6(x + Vector256.Create(3f)) / Vector256.Create(6f);
 
     public Vector512<float> Fast(Vector512<float> x) =>
-        x * Vector512.Min(Vector512.Max(x + Vector512.Create(3f), Vector512<float>.Zero), Vector512.Create(6f)) / Vector512.Create(6f);
+        x * Relu6(x + Vector512.Create(3f)) / Vector512.Create(6f);
+
+    /// <summary>min(max(v, 0), 6) per lane; NaN propagates (IEEE minimum/maximum).</summary>
+    internal static Vector256<float> Relu6(Vector256<float> v) =>
+        Vector256.Min(Vector256.Max(v, Vector256<float>.Zero), Vector256.Create(6f));
+
+    /// <inheritdoc cref="Relu6(Vector256{float})"/>
+    internal static Vector512<float> Relu6(Vector512<float> v) =>
+        Vector512.Min(Vector512.Max(v, Vector512<float>.Zero), Vector512.Create(6f));
 }
 
 /// <summary>Hardsigmoid: y = relu6(x + 3)/6.</summary>
@@ -112,10 +120,10 @@ internal readonly struct HardsigmoidOp : IFastUnaryOp
     public float Fast(float x) => Math.Min(Math.Max(x + 3f, 0f), 6f) / 6f;
 
     public Vector256<float> Fast(Vector256<float> x) =>
-        Vector256.Min(Vector256.Max(x + Vector256.Create(3f), Vector256<float>.Zero), Vector256.Create(6f)) / Vector256.Create(6f);
+        HardswishOp.Relu6(x + Vector256.Create(3f)) / Vector256.Create(6f);
 
     public Vector512<float> Fast(Vector512<float> x) =>
-        Vector512.Min(Vector512.Max(x + Vector512.Create(3f), Vector512<float>.Zero), Vector512.Create(6f)) / Vector512.Create(6f);
+        HardswishOp.Relu6(x + Vector512.Create(3f)) / Vector512.Create(6f);
 }
 
 /// <summary>ELU: y = x for x &gt; 0, α·(eˣ − 1) otherwise (PyTorch tests <c>x &lt;= 0</c>; NaN passes through).</summary>
@@ -130,10 +138,12 @@ internal readonly struct EluOp(double alpha) : IFastUnaryOp
     public float Fast(float x) => x <= 0f ? (float)_alpha * ExpM1.Fast(x) : x;
 
     public Vector256<float> Fast(Vector256<float> x) =>
-        Vector256.ConditionalSelect(Vector256.LessThanOrEqual(x, Vector256<float>.Zero), Vector256.Create((float)_alpha) * ExpM1.Fast(x), x);
+        Vector256.ConditionalSelect(
+            Vector256.LessThanOrEqual(x, Vector256<float>.Zero), Vector256.Create((float)_alpha) * ExpM1.Fast(x), x);
 
     public Vector512<float> Fast(Vector512<float> x) =>
-        Vector512.ConditionalSelect(Vector512.LessThanOrEqual(x, Vector512<float>.Zero), Vector512.Create((float)_alpha) * ExpM1.Fast(x), x);
+        Vector512.ConditionalSelect(
+            Vector512.LessThanOrEqual(x, Vector512<float>.Zero), Vector512.Create((float)_alpha) * ExpM1.Fast(x), x);
 }
 
 /// <summary>

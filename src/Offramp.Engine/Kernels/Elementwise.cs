@@ -71,8 +71,10 @@ internal interface ISpanUnaryOp
 
 /// <summary>
 /// Drivers of the float32 fast forms. Lane layout: element i of the span is lane i mod W of block i / W; the
-/// loop takes full Vector512 blocks (16 floats), then at most one Vector256 block (8 floats), then the last
-/// 0..7 elements one by one through the scalar form. Unaligned loads/stores; <c>d</c> may alias <c>x</c>.
+/// loop takes full Vector512 blocks (16 floats), then Vector256 blocks (8 floats; at most one after the
+/// Vector512 loop), then the last 0..7 elements one by one through the scalar form, which evaluates the same
+/// formula. A narrower <see cref="SimdWidth"/> skips the wider loops. Unaligned loads/stores; <c>d</c> may be
+/// exactly <c>x</c> (in place) but must not partially overlap it.
 /// </summary>
 internal static class Elementwise
 {
@@ -127,7 +129,8 @@ internal static class Elementwise
         {
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
             {
-                op.Fast(Vector512.LoadUnsafe(ref ar, (nuint)i), Vector512.LoadUnsafe(ref br, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+                var r = op.Fast(Vector512.LoadUnsafe(ref ar, (nuint)i), Vector512.LoadUnsafe(ref br, (nuint)i));
+                r.StoreUnsafe(ref dr, (nuint)i);
             }
         }
 
@@ -135,7 +138,8 @@ internal static class Elementwise
         {
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                op.Fast(Vector256.LoadUnsafe(ref ar, (nuint)i), Vector256.LoadUnsafe(ref br, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+                var r = op.Fast(Vector256.LoadUnsafe(ref ar, (nuint)i), Vector256.LoadUnsafe(ref br, (nuint)i));
+                r.StoreUnsafe(ref dr, (nuint)i);
             }
         }
 

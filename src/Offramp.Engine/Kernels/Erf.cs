@@ -19,8 +19,12 @@ internal static class Erf
     private const double InvSqrtPi = 0.56418958354775628695;
 
     // erf(x) ≈ x·P(x²)/Q(x²) for |x| ≤ 0.46875.
-    private static ReadOnlySpan<double> A => [3.16112374387056560, 1.13864154151050156e2, 3.77485237685302021e2, 3.20937758913846947e3, 1.85777706184603153e-1];
-    private static ReadOnlySpan<double> B => [2.36012909523441209e1, 2.44024637934444173e2, 1.28261652607737228e3, 2.84423683343917062e3];
+    private static ReadOnlySpan<double> A => [
+        3.16112374387056560, 1.13864154151050156e2, 3.77485237685302021e2, 3.20937758913846947e3,
+        1.85777706184603153e-1];
+
+    private static ReadOnlySpan<double> B => [
+        2.36012909523441209e1, 2.44024637934444173e2, 1.28261652607737228e3, 2.84423683343917062e3];
 
     // erfc(x) ≈ exp(−x²)·P(x)/Q(x) for 0.46875 < x ≤ 4.
     private static ReadOnlySpan<double> C => [
@@ -33,8 +37,13 @@ internal static class Erf
         3.29079923573345963e3, 4.36261909014324716e3, 3.43936767414372164e3, 1.23033935480374942e3];
 
     // erfc(x) ≈ exp(−x²)/x·(1/√π + P(1/x²)/Q(1/x²)/x²) for x > 4.
-    private static ReadOnlySpan<double> P => [3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2];
-    private static ReadOnlySpan<double> Q => [2.56852019228982242, 1.87295284992346047, 5.27905102951428412e-1, 6.05183413124413191e-2, 2.33520497626869185e-3];
+    private static ReadOnlySpan<double> P => [
+        3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2,
+        6.58749161529837803e-4, 1.63153871373020978e-2];
+
+    private static ReadOnlySpan<double> Q => [
+        2.56852019228982242, 1.87295284992346047, 5.27905102951428412e-1, 6.05183413124413191e-2,
+        2.33520497626869185e-3];
 
     /// <summary>erf(x) in double precision (relative error ~1e-16).</summary>
     public static double Exact(double x)

@@ -74,7 +74,7 @@ internal readonly struct PowScalarGradOp(double p) : IMapOp
     }
 }
 
-/// <summary>A scalar binary function, lifted to the three span forms of <see cref="IBinaryOp"/> by <see cref="Pointwise{TFn}"/>.</summary>
+/// <summary>A scalar binary function; <see cref="Pointwise{TFn}"/> lifts it to an <see cref="IBinaryOp"/>.</summary>
 internal interface IScalarBinaryFn
 {
     static abstract T Invoke<T>(T a, T b)

@@ -5,7 +5,8 @@ internal static class Movement
 {
     private const int Tile = 16;
 
-    // x: shape (row-major) → d: (shape[perm[0]], …, shape[perm[r−1]]); d[i₀, …, i_{r−1}] = x[j] with j[perm[k]] = i_k.
+    // x: shape (row-major) → d: (shape[perm[0]], …, shape[perm[r−1]]);
+    // d[i₀, …, i_{r−1}] = x[j] with j[perm[k]] = i_k.
     // The output dims are first simplified: size-1 dims dropped, and neighbours merged when the input also walks
     // them as one run (stride[k] = stride[k+1]·size[k+1]). Then, by the input stride of the innermost output dim:
     //   1      → copy contiguous runs;
@@ -123,7 +124,8 @@ internal static class Movement
     }
 
     // x: (O, S, I) → d: (O, L, I); d[o, l, i] = x[o, start + l·step, i].
-    public static void SliceAxis<T>(ReadOnlySpan<T> x, Span<T> d, int outer, int size, int inner, int start, int step, int len)
+    public static void SliceAxis<T>(
+        ReadOnlySpan<T> x, Span<T> d, int outer, int size, int inner, int start, int step, int len)
         where T : unmanaged
     {
         Debug.Assert(len == 0 || (start >= 0 && start + (len - 1) * step < size));
@@ -145,7 +147,8 @@ internal static class Movement
     }
 
     // g: (O, L, I) → dx: (O, S, I); dx[o, start + l·step, i] = g[o, l, i], zero elsewhere (dx is overwritten).
-    public static void SliceAxisBackward<T>(ReadOnlySpan<T> g, Span<T> dx, int outer, int size, int inner, int start, int step, int len)
+    public static void SliceAxisBackward<T>(
+        ReadOnlySpan<T> g, Span<T> dx, int outer, int size, int inner, int start, int step, int len)
         where T : unmanaged
     {
         dx.Clear();

@@ -77,7 +77,8 @@ internal static class Reduce
 
     // x: (O, R, I) → values: (O, I), indices: (O, I); the extreme along r and the first r holding it (ties keep
     // the earliest); a NaN beats every number and the first NaN wins, as torch.max/min(dim). R ≥ 1.
-    public static void ArgExtremeAxis<T, TCmp>(ReadOnlySpan<T> x, Span<T> values, Span<int> indices, int outer, int reduced, int inner)
+    public static void ArgExtremeAxis<T, TCmp>(
+        ReadOnlySpan<T> x, Span<T> values, Span<int> indices, int outer, int reduced, int inner)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TCmp : IExtremum
     {
@@ -136,7 +137,7 @@ internal static class Reduce
 /// <summary>Which of two values a max- or min-reduction keeps.</summary>
 internal interface IExtremum
 {
-    /// <summary>True when <paramref name="v"/> replaces the current <paramref name="best"/> (strictly better, or the first NaN).</summary>
+    /// <summary>True when <paramref name="v"/> replaces <paramref name="best"/>: strictly better, or the first NaN.</summary>
     static abstract bool Beats<T>(T v, T best)
         where T : unmanaged, IFloatingPointIeee754<T>;
 }
