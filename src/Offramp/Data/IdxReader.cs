@@ -26,6 +26,9 @@ public static class IdxReader
     /// <summary>Largest number of dimensions accepted.</summary>
     public const int MaxDimensions = 4;
 
+    // 10-byte header, an empty deflate block (2 bytes), 8-byte trailer.
+    private const int MinGzipLength = 20;
+
     // Deflate's largest possible expansion (RFC 1951 bound used by zlib's deflateBound reasoning): 1032:1.
     private const long MaxDeflateRatio = 1032;
 
@@ -51,11 +54,25 @@ public static class IdxReader
         fs.Position = 0;
         if (got == 2 && head[0] == 0x1F && head[1] == 0x8B)
         {
+            if (length < MinGzipLength)
+            {
+                throw new IdxFormatException(
+                    name, $"corrupt gzip data: {length} bytes is shorter than the smallest gzip stream ({MinGzipLength})");
+            }
+
+            // .NET's GZipStream reports a stream cut inside its trailer as a normal end; the trailer is checked
+            // here against the data instead (RFC 1952: CRC-32, then the length mod 2^32, little-endian).
+            Span<byte> trailer = stackalloc byte[8];
+            fs.Position = length - 8;
+            fs.ReadExactly(trailer);
+            fs.Position = 0;
+            var expected = new GzipTrailer(
+                BinaryPrimitives.ReadUInt32LittleEndian(trailer), BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]));
             using var z = new GZipStream(fs, CompressionMode.Decompress, leaveOpen: true);
-            return ReadCore(z, name, rawLength: -1, gzipLength: length);
+            return ReadCore(z, name, rawLength: -1, gzipLength: length, expected);
         }
 
-        return ReadCore(fs, name, rawLength: length, gzipLength: -1);
+        return ReadCore(fs, name, rawLength: length, gzipLength: -1, trailer: null);
     }
 
     /// <summary>Formats a shape as <c>60000×28×28</c>.</summary>
@@ -72,7 +89,7 @@ public static class IdxReader
     };
 
     // rawLength: file length of an uncompressed file, else -1; gzipLength: compressed length, else -1.
-    private static IdxArray ReadCore(Stream s, string name, long rawLength, long gzipLength)
+    private static IdxArray ReadCore(Stream s, string name, long rawLength, long gzipLength, GzipTrailer? trailer)
     {
         bool gz = gzipLength >= 0;
         string have(long n) => gz ? $"the gzip data decompresses to {n}" : $"the file has {n}";
@@ -198,11 +215,30 @@ public static class IdxReader
             {
                 throw new IdxFormatException(name, $"the gzip data decompresses to more than promised: {promise}, found extra bytes after them");
             }
+
+            CheckTrailer(name, trailer!.Value, magic, dimBytes, payload);
         }
 
         ToNativeEndian(data);
         return new IdxArray(name, type, shape, data);
     }
+
+    private static void CheckTrailer(
+        string name, GzipTrailer expected, ReadOnlySpan<byte> magic, ReadOnlySpan<byte> dims, ReadOnlySpan<byte> payload)
+    {
+        uint crc = Crc32.Append(Crc32.Append(Crc32.Append(0, magic), dims), payload);
+        uint size = (uint)(magic.Length + dims.Length + payload.Length);
+        if (crc != expected.Crc32 || size != expected.Size)
+        {
+            throw new IdxFormatException(
+                name,
+                $"corrupt gzip data: the data has CRC-32 0x{crc:X8} and length {size}, the last 8 bytes of the file say " +
+                $"0x{expected.Crc32:X8} and {expected.Size} (file cut inside the gzip trailer, or a multi-member gzip file, " +
+                "which is not supported)");
+        }
+    }
+
+    private readonly record struct GzipTrailer(uint Crc32, uint Size);
 
     private static Array Allocate(IdxElementType type, int count) => type switch
     {
@@ -272,7 +308,7 @@ public static class IdxReader
         }
         catch (InvalidDataException e)
         {
-            throw new IdxFormatException(name, $"corrupt gzip data: {e.Message}", e);
+            throw new IdxFormatException(name, $"corrupt gzip data (decompressor: {e.Message})", e);
         }
 
         return total;
