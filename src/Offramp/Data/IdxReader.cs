@@ -18,8 +18,9 @@ namespace Offramp.Data;
 /// <see cref="Array.MaxLength"/>, by the file length (raw) or by the largest expansion deflate allows (gzip,
 /// 1032:1). The payload must then be exactly as long as promised: missing bytes (truncated) and extra bytes
 /// (trailing data, or a gzip stream that decompresses to more) are errors; decompression never reads more than
-/// one byte past the promised size. Either the whole file loads or an <see cref="IdxFormatException"/> is thrown.
-/// </para>
+/// one byte past the promised size. A gzip file must be a single member whose trailer is intact (zlib checks its
+/// CRC-32 and length; a trailer cut short is caught by comparing the length field with the data). Either the whole
+/// file loads or an <see cref="IdxFormatException"/> is thrown.</para>
 /// </remarks>
 public static class IdxReader
 {
@@ -60,19 +61,17 @@ public static class IdxReader
                     name, $"corrupt gzip data: {length} bytes is shorter than the smallest gzip stream ({MinGzipLength})");
             }
 
-            // .NET's GZipStream reports a stream cut inside its trailer as a normal end; the trailer is checked
-            // here against the data instead (RFC 1952: CRC-32, then the length mod 2^32, little-endian).
+            // The trailer (RFC 1952: CRC-32, then the length mod 2^32, little-endian) — see CheckTrailerSize.
             Span<byte> trailer = stackalloc byte[8];
             fs.Position = length - 8;
             fs.ReadExactly(trailer);
             fs.Position = 0;
-            var expected = new GzipTrailer(
-                BinaryPrimitives.ReadUInt32LittleEndian(trailer), BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]));
+            uint trailerSize = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
             using var z = new GZipStream(fs, CompressionMode.Decompress, leaveOpen: true);
-            return ReadCore(z, name, rawLength: -1, gzipLength: length, expected);
+            return ReadCore(z, name, rawLength: -1, gzipLength: length, trailerSize);
         }
 
-        return ReadCore(fs, name, rawLength: length, gzipLength: -1, trailer: null);
+        return ReadCore(fs, name, rawLength: length, gzipLength: -1, trailerSize: null);
     }
 
     /// <summary>Formats a shape as <c>60000×28×28</c>.</summary>
@@ -88,24 +87,88 @@ public static class IdxReader
         _ => throw new ArgumentOutOfRangeException(nameof(t), t, "not an IDX element type"),
     };
 
-    // rawLength: file length of an uncompressed file, else -1; gzipLength: compressed length, else -1.
-    private static IdxArray ReadCore(Stream s, string name, long rawLength, long gzipLength, GzipTrailer? trailer)
+    // rawLength: file length of an uncompressed file, else -1; gzipLength: compressed length, else -1;
+    // trailerSize: the gzip trailer's length field.
+    private static IdxArray ReadCore(Stream s, string name, long rawLength, long gzipLength, uint? trailerSize)
     {
         bool gz = gzipLength >= 0;
-        string have(long n) => gz ? $"the gzip data decompresses to {n}" : $"the file has {n}";
+        var h = ReadHeader(s, name, gz);
+        string promise = $"header promises {FormatShape(h.Shape)}" +
+            $"{(h.ElementSize > 1 ? $"×{h.ElementSize}" : "")} = {h.PayloadBytes} bytes";
+        if (h.PayloadBytes > Array.MaxLength)
+        {
+            throw new IdxFormatException(name, $"{promise}, more than one array can hold ({Array.MaxLength})");
+        }
 
+        if (!gz)
+        {
+            long dataLength = rawLength - h.Length;
+            if (dataLength < h.PayloadBytes)
+            {
+                throw new IdxFormatException(
+                    name, $"truncated: {promise}, the file has {dataLength} after the {h.Length}-byte header");
+            }
+
+            if (dataLength > h.PayloadBytes)
+            {
+                throw new IdxFormatException(
+                    name, $"{dataLength - h.PayloadBytes} trailing bytes: {promise}, the file has {dataLength} after the header");
+            }
+        }
+        else if (h.PayloadBytes > checked(gzipLength * MaxDeflateRatio) + 1024)
+        {
+            throw new IdxFormatException(
+                name,
+                $"impossible size: {promise}, but {gzipLength} bytes of gzip data can expand to at most " +
+                $"{gzipLength * MaxDeflateRatio}");
+        }
+
+        // Only now, with the size bounded by the file, is anything allocated.
+        Array data = Allocate(h.Type, (int)(h.PayloadBytes / h.ElementSize));
+        Span<byte> payload = MemoryMarshal.AsBytes(SpanOf(data));
+        Debug.Assert(payload.Length == h.PayloadBytes);
+        int got = ReadUpTo(s, payload, name);
+        if (got < h.PayloadBytes)
+        {
+            throw new IdxFormatException(name, $"truncated: {promise}, {Have(gz, got)} after the {h.Length}-byte header");
+        }
+
+        if (gz)
+        {
+            // One byte past the promise is enough to know it is too long; reading to the end also makes the
+            // decompressor check the gzip trailer (CRC-32 and length) when the size is right.
+            Span<byte> probe = stackalloc byte[1];
+            if (ReadUpTo(s, probe, name) != 0)
+            {
+                throw new IdxFormatException(
+                    name, $"the gzip data decompresses to more than promised: {promise}, found extra bytes after them");
+            }
+
+            CheckTrailerSize(name, trailerSize!.Value, h.Length + h.PayloadBytes);
+        }
+
+        ToNativeEndian(data);
+        return new IdxArray(name, h.Type, h.Shape, data);
+    }
+
+    private static string Have(bool gz, long n) => gz ? $"the gzip data decompresses to {n}" : $"the file has {n}";
+
+    // Reads and validates magic, type, rank and dimensions; computes the payload size with checked arithmetic.
+    private static Header ReadHeader(Stream s, string name, bool gz)
+    {
         Span<byte> magic = stackalloc byte[4];
         int got = ReadUpTo(s, magic, name);
         if (got < 4)
         {
-            throw new IdxFormatException(name, $"truncated header: an IDX file starts with 4 magic bytes, {have(got)}");
+            throw new IdxFormatException(name, $"truncated header: an IDX file starts with 4 magic bytes, {Have(gz, got)}");
         }
 
         if (magic[0] != 0 || magic[1] != 0)
         {
             throw new IdxFormatException(
                 name,
-                $"bad magic number 0x{magic[0]:X2}{magic[1]:X2}{magic[2]:X2}{magic[3]:X2}: an IDX file starts with two zero bytes");
+                $"bad magic number 0x{magic[0]:X2}{magic[1]:X2}{magic[2]:X2}{magic[3]:X2}: " +
+                "an IDX file starts with two zero bytes");
         }
 
         var type = (IdxElementType)magic[2];
@@ -129,116 +192,61 @@ public static class IdxReader
         if (got < dimBytes.Length)
         {
             throw new IdxFormatException(
-                name, $"truncated header: {rank} dimensions need a {headerLength}-byte header, {have(4 + got)} bytes");
+                name, $"truncated header: {rank} dimensions need a {headerLength}-byte header, {Have(gz, 4 + got)} bytes");
         }
 
-        var shape = new int[rank];
         var raw = new uint[rank];
         for (int i = 0; i < rank; i++)
         {
             raw[i] = BinaryPrimitives.ReadUInt32BigEndian(dimBytes[(4 * i)..]);
         }
 
+        var shape = new int[rank];
         for (int i = 0; i < rank; i++)
         {
-            if (raw[i] == 0)
+            if (raw[i] == 0 || raw[i] > int.MaxValue)
             {
-                throw new IdxFormatException(name, $"dimension {i} is 0 (shape {string.Join("×", raw)}); every dimension must be at least 1");
-            }
-
-            if (raw[i] > int.MaxValue)
-            {
-                throw new IdxFormatException(name, $"dimension {i} is {raw[i]} (shape {string.Join("×", raw)}), more than 2^31-1");
+                string why = raw[i] == 0 ? "every dimension must be at least 1" : "more than 2^31-1";
+                throw new IdxFormatException(name, $"dimension {i} is {raw[i]} (shape {string.Join("×", raw)}): {why}");
             }
 
             shape[i] = (int)raw[i];
         }
 
-        long count;
-        long bytes;
         int elementSize = ElementSize(type);
         try
         {
-            count = 1;
+            long bytes = elementSize;
             foreach (int d in shape)
             {
-                count = checked(count * d);
+                bytes = checked(bytes * d);
             }
 
-            bytes = checked(count * elementSize);
+            return new Header(type, shape, headerLength, elementSize, bytes);
         }
         catch (OverflowException)
         {
             throw new IdxFormatException(name, $"shape {FormatShape(shape)} overflows: its size does not fit in 64 bits");
         }
-
-        string promise = $"header promises {FormatShape(shape)}{(elementSize > 1 ? $"×{elementSize}" : "")} = {bytes} bytes";
-        if (bytes > Array.MaxLength)
-        {
-            throw new IdxFormatException(name, $"{promise}, more than one array can hold ({Array.MaxLength})");
-        }
-
-        if (!gz)
-        {
-            long dataLength = rawLength - headerLength;
-            if (dataLength < bytes)
-            {
-                throw new IdxFormatException(name, $"truncated: {promise}, the file has {dataLength} after the {headerLength}-byte header");
-            }
-
-            if (dataLength > bytes)
-            {
-                throw new IdxFormatException(name, $"{dataLength - bytes} trailing bytes: {promise}, the file has {dataLength} after the header");
-            }
-        }
-        else if (bytes > checked(gzipLength * MaxDeflateRatio) + 1024)
-        {
-            throw new IdxFormatException(
-                name, $"truncated: {promise}, but {gzipLength} bytes of gzip data can expand to at most {gzipLength * MaxDeflateRatio}");
-        }
-
-        Array data = Allocate(type, (int)count);
-        Span<byte> payload = MemoryMarshal.AsBytes(SpanOf(data));
-        Debug.Assert(payload.Length == bytes);
-        got = ReadUpTo(s, payload, name);
-        if (got < bytes)
-        {
-            throw new IdxFormatException(name, $"truncated: {promise}, {have(got)} after the {headerLength}-byte header");
-        }
-
-        if (gz)
-        {
-            // One byte past the promise is enough to know it is too long; reading to the end also makes the
-            // decompressor check the gzip trailer (CRC-32 and length) when the size is right.
-            Span<byte> probe = stackalloc byte[1];
-            if (ReadUpTo(s, probe, name) != 0)
-            {
-                throw new IdxFormatException(name, $"the gzip data decompresses to more than promised: {promise}, found extra bytes after them");
-            }
-
-            CheckTrailer(name, trailer!.Value, magic, dimBytes, payload);
-        }
-
-        ToNativeEndian(data);
-        return new IdxArray(name, type, shape, data);
     }
 
-    private static void CheckTrailer(
-        string name, GzipTrailer expected, ReadOnlySpan<byte> magic, ReadOnlySpan<byte> dims, ReadOnlySpan<byte> payload)
+    private readonly record struct Header(IdxElementType Type, int[] Shape, int Length, int ElementSize, long PayloadBytes);
+
+    // zlib checks the CRC-32 and length itself when the trailer is complete; a trailer cut short is reported by
+    // GZipStream as a normal end, so the length is compared here with the last 4 bytes of the file (a file cut
+    // anywhere else matches them by chance with probability 2^-32).
+    private static void CheckTrailerSize(string name, uint trailerSize, long decompressed)
     {
-        uint crc = Crc32.Append(Crc32.Append(Crc32.Append(0, magic), dims), payload);
-        uint size = (uint)(magic.Length + dims.Length + payload.Length);
-        if (crc != expected.Crc32 || size != expected.Size)
+        uint size = unchecked((uint)decompressed);
+        if (size != trailerSize)
         {
             throw new IdxFormatException(
                 name,
-                $"corrupt gzip data: the data has CRC-32 0x{crc:X8} and length {size}, the last 8 bytes of the file say " +
-                $"0x{expected.Crc32:X8} and {expected.Size} (file cut inside the gzip trailer, or a multi-member gzip file, " +
-                "which is not supported)");
+                $"corrupt gzip data: the data is {decompressed} bytes long but the last 4 bytes of the file say " +
+                $"{trailerSize} (mod 2^32): file cut inside the gzip trailer, or a multi-member gzip file, " +
+                "which is not supported");
         }
     }
-
-    private readonly record struct GzipTrailer(uint Crc32, uint Size);
 
     private static Array Allocate(IdxElementType type, int count) => type switch
     {
