@@ -5,7 +5,8 @@ namespace Offramp.Data;
 /// <summary>One batch from a <see cref="DataLoader"/>.</summary>
 public sealed class Batch
 {
-    internal Batch(int epoch, int index, int[] sampleIndices, Tensor images, int[] labels, Tensor? softTargets, double lambda)
+    internal Batch(
+        int epoch, int index, int[] sampleIndices, Tensor images, int[] labels, Tensor? softTargets, double lambda)
     {
         Epoch = epoch;
         Index = index;

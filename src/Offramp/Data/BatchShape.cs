@@ -18,7 +18,8 @@ internal readonly record struct BatchShape(int N, int C, int H, int W)
         if (batch.Rank != 4 || batch.DType != DType.Float32)
         {
             throw new ArgumentException(
-                $"{op}: expects a float32 (N, C, H, W) batch, got {Shape.Format(batch.Shape)} {batch.DType}", nameof(batch));
+                $"{op}: expects a float32 (N, C, H, W) batch, got {Shape.Format(batch.Shape)} {batch.DType}",
+                nameof(batch));
         }
 
         return new BatchShape(batch.Shape[0], batch.Shape[1], batch.Shape[2], batch.Shape[3]);

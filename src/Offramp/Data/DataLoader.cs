@@ -25,13 +25,15 @@ public sealed class DataLoader
     {
         if (options.BatchSize <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "DataLoader: batch size must be positive");
+            throw new ArgumentOutOfRangeException(
+                nameof(options), options.BatchSize, "DataLoader: batch size must be positive");
         }
 
         if (options.Mixup is { } m && m.NumClasses != dataset.NumClasses)
         {
             throw new ArgumentException(
-                $"DataLoader: Mixup has {m.NumClasses} classes, {dataset.Name} has {dataset.NumClasses}", nameof(options));
+                $"DataLoader: Mixup has {m.NumClasses} classes, {dataset.Name} has {dataset.NumClasses}",
+                nameof(options));
         }
 
         Dataset = dataset;

@@ -13,7 +13,8 @@ public sealed record DataLoaderOptions
     /// <c>drop_last</c>).</summary>
     public bool DropLast { get; init; }
 
-    /// <summary>Run seed: with the epoch it decides the order, with the epoch and batch index the augmentations.</summary>
+    /// <summary>Run seed: with the epoch it decides the order, with the epoch and batch index the
+    /// augmentations.</summary>
     public ulong Seed { get; init; }
 
     /// <summary>Transforms applied in order to each batch of [0, 1] pixels (e.g. crop, flip, then

@@ -81,7 +81,8 @@ public abstract class Dataset
         if (destination.Length < ImageSize)
         {
             throw new ArgumentException(
-                $"{Name}: destination of {destination.Length} floats cannot hold a ({Channels}, {Height}, {Width}) image",
+                $"{Name}: destination of {destination.Length} floats cannot hold a " +
+                $"({Channels}, {Height}, {Width}) image",
                 nameof(destination));
         }
     }

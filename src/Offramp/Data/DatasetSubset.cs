@@ -1,6 +1,8 @@
 namespace Offramp.Data;
 
-/// <summary>A view of some samples of another <see cref="Dataset"/>, in a given order (see <see cref="Dataset.Subset"/>).</summary>
+/// <summary>
+/// A view of some samples of another <see cref="Dataset"/>, in a given order (see <see cref="Dataset.Subset"/>).
+/// </summary>
 internal sealed class DatasetSubset : Dataset
 {
     private readonly Dataset _source;

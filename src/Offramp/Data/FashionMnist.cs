@@ -29,12 +29,18 @@ public static class FashionMnist
     /// </summary>
     public const float Std = 0.3530242f;
 
-    /// <summary>A <see cref="Data.Normalize"/> with the training set's <see cref="Mean"/> and <see cref="Std"/>.</summary>
+    /// <summary>
+    /// A <see cref="Data.Normalize"/> with the training set's <see cref="Mean"/> and <see cref="Std"/>.
+    /// </summary>
     public static Normalize Normalization => new(Mean, Std);
 
     /// <summary>The official class names, indexed by label.</summary>
     public static IReadOnlyList<string> ClassNames { get; } =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+    /// <summary>The four files, without the optional <c>.gz</c>.</summary>
+    public static IReadOnlyList<string> FileNames { get; } =
+        ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
     /// <summary>How to get the data set, for messages.</summary>
     public const string InstallHint =
@@ -42,26 +48,32 @@ public static class FashionMnist
         "naming a folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and " +
         "t10k-labels-idx1-ubyte (each raw or .gz)";
 
-    /// <summary>True when the four files are present in <paramref name="directory"/> (default folder when null).</summary>
+    /// <summary>
+    /// True when the four files are present in <paramref name="directory"/> (the default folder when null).
+    /// </summary>
     public static bool IsAvailable(string? directory = null)
     {
         string dir = directory ?? DefaultDirectory;
-        return new[] { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" }
-            .All(b => FindFile(dir, b) is not null);
+        return FileNames.All(b => FindFile(dir, b) is not null);
     }
 
     /// <summary>Loads the training and test sets.</summary>
     /// <param name="directory">Folder with the four IDX files; <see cref="DefaultDirectory"/> when null.</param>
-    /// <exception cref="DatasetNotFoundException">A file is missing; the message says how to get the data set.</exception>
-    /// <exception cref="DataFormatException">A file is malformed or does not hold Fashion-MNIST-shaped data.</exception>
+    /// <exception cref="DatasetNotFoundException">A file is missing; the message says how to get the data
+    /// set.</exception>
+    /// <exception cref="DataFormatException">A file is malformed or does not hold Fashion-MNIST-shaped
+    /// data.</exception>
     public static FashionMnistData Load(string? directory = null) =>
         new(LoadSplit(directory, train: true), LoadSplit(directory, train: false));
 
     /// <summary>Loads one split: 60,000 training or 10,000 test images, shape (N, 1, 28, 28).</summary>
     /// <param name="directory">Folder with the IDX files; <see cref="DefaultDirectory"/> when null.</param>
-    /// <param name="train">True for the training files (<c>train-*</c>), false for the test files (<c>t10k-*</c>).</param>
-    /// <exception cref="DatasetNotFoundException">A file is missing; the message says how to get the data set.</exception>
-    /// <exception cref="DataFormatException">A file is malformed or does not hold Fashion-MNIST-shaped data.</exception>
+    /// <param name="train">True for the training files (<c>train-*</c>), false for the test files
+    /// (<c>t10k-*</c>).</param>
+    /// <exception cref="DatasetNotFoundException">A file is missing; the message says how to get the data
+    /// set.</exception>
+    /// <exception cref="DataFormatException">A file is malformed or does not hold Fashion-MNIST-shaped
+    /// data.</exception>
     public static ByteImageDataset LoadSplit(string? directory, bool train)
     {
         string dir = directory ?? DefaultDirectory;
@@ -79,7 +91,8 @@ public static class FashionMnist
 
         if (labels.Shape.Length != 1)
         {
-            throw new DataFormatException(labels.FileName, $"labels have shape {labels.ShapeText}; expected one dimension");
+            throw new DataFormatException(
+                labels.FileName, $"labels have shape {labels.ShapeText}; expected one dimension");
         }
 
         if (labels.Shape[0] != images.Shape[0])
@@ -100,7 +113,8 @@ public static class FashionMnist
             y[i] = labelBytes[i];
         }
 
-        return new ByteImageDataset($"fashion-mnist/{(train ? "train" : "test")}", pixels, y, 1, ImageSide, ImageSide, ClassNames);
+        string name = $"fashion-mnist/{(train ? "train" : "test")}";
+        return new ByteImageDataset(name, pixels, y, 1, ImageSide, ImageSide, ClassNames);
     }
 
     // The .gz file when present, else the raw one, else null.

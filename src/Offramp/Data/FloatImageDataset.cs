@@ -20,7 +20,13 @@ public sealed class FloatImageDataset : Dataset
     /// <param name="classNames">K class names.</param>
     /// <exception cref="ArgumentException">Lengths do not match the shape, or a label is outside [0, K).</exception>
     public FloatImageDataset(
-        string name, float[] values, int[] labels, int channels, int height, int width, IReadOnlyList<string> classNames)
+        string name,
+        float[] values,
+        int[] labels,
+        int channels,
+        int height,
+        int width,
+        IReadOnlyList<string> classNames)
     {
         CheckContents(name, values.LongLength, "values", labels, channels, height, width, classNames.Count);
         Name = name;

@@ -41,7 +41,8 @@ public sealed class HeldOutSplit
         int n = TrainIndices.Count + HeldOutIndices.Count;
         if (source.Count != n)
         {
-            throw new ArgumentException($"{source.Name} has {source.Count} samples; this split covers {n}", nameof(source));
+            throw new ArgumentException(
+                $"{source.Name} has {source.Count} samples; this split covers {n}", nameof(source));
         }
 
         return source.Subset([.. indices], $"{source.Name}/{part}");

@@ -1,9 +1,12 @@
 namespace Offramp.Data;
 
-/// <summary>The element type byte of an IDX file (third byte of the magic number), as defined by LeCun's format.</summary>
+/// <summary>
+/// The element type byte of an IDX file (third byte of the magic number), as defined by LeCun's format.
+/// </summary>
 public enum IdxElementType : byte
 {
-    /// <summary>Unsigned byte (<c>0x08</c>): MNIST and Fashion-MNIST images and labels. Loaded as <see cref="byte"/>.</summary>
+    /// <summary>Unsigned byte (<c>0x08</c>): MNIST and Fashion-MNIST images and labels. Loaded as
+    /// <see cref="byte"/>.</summary>
     UByte = 0x08,
 
     /// <summary>Signed byte (<c>0x09</c>). Loaded as <see cref="sbyte"/>.</summary>

@@ -58,7 +58,8 @@ public static class IdxReader
             if (length < MinGzipLength)
             {
                 throw new IdxFormatException(
-                    name, $"corrupt gzip data: {length} bytes is shorter than the smallest gzip stream ({MinGzipLength})");
+                    name,
+                    $"corrupt gzip data: {length} bytes is shorter than the smallest gzip stream ({MinGzipLength})");
             }
 
             // The trailer (RFC 1952: CRC-32, then the length mod 2^32, little-endian) — see CheckTrailerSize.
@@ -112,7 +113,9 @@ public static class IdxReader
             if (dataLength > h.PayloadBytes)
             {
                 throw new IdxFormatException(
-                    name, $"{dataLength - h.PayloadBytes} trailing bytes: {promise}, the file has {dataLength} after the header");
+                    name,
+                    $"{dataLength - h.PayloadBytes} trailing bytes: {promise}, " +
+                    $"the file has {dataLength} after the header");
             }
         }
         else if (h.PayloadBytes > checked(gzipLength * MaxDeflateRatio) + 1024)
@@ -130,7 +133,8 @@ public static class IdxReader
         int got = ReadUpTo(s, payload, name);
         if (got < h.PayloadBytes)
         {
-            throw new IdxFormatException(name, $"truncated: {promise}, {Have(gz, got)} after the {h.Length}-byte header");
+            throw new IdxFormatException(
+                name, $"truncated: {promise}, {Have(gz, got)} after the {h.Length}-byte header");
         }
 
         if (gz)
@@ -160,7 +164,8 @@ public static class IdxReader
         int got = ReadUpTo(s, magic, name);
         if (got < 4)
         {
-            throw new IdxFormatException(name, $"truncated header: an IDX file starts with 4 magic bytes, {Have(gz, got)}");
+            throw new IdxFormatException(
+                name, $"truncated header: an IDX file starts with 4 magic bytes, {Have(gz, got)}");
         }
 
         if (magic[0] != 0 || magic[1] != 0)
@@ -192,7 +197,8 @@ public static class IdxReader
         if (got < dimBytes.Length)
         {
             throw new IdxFormatException(
-                name, $"truncated header: {rank} dimensions need a {headerLength}-byte header, {Have(gz, 4 + got)} bytes");
+                name,
+                $"truncated header: {rank} dimensions need a {headerLength}-byte header, {Have(gz, 4 + got)} bytes");
         }
 
         var raw = new uint[rank];
@@ -207,7 +213,8 @@ public static class IdxReader
             if (raw[i] == 0 || raw[i] > int.MaxValue)
             {
                 string why = raw[i] == 0 ? "every dimension must be at least 1" : "more than 2^31-1";
-                throw new IdxFormatException(name, $"dimension {i} is {raw[i]} (shape {string.Join("×", raw)}): {why}");
+                throw new IdxFormatException(
+                    name, $"dimension {i} is {raw[i]} (shape {string.Join("×", raw)}): {why}");
             }
 
             shape[i] = (int)raw[i];
@@ -226,11 +233,13 @@ public static class IdxReader
         }
         catch (OverflowException)
         {
-            throw new IdxFormatException(name, $"shape {FormatShape(shape)} overflows: its size does not fit in 64 bits");
+            throw new IdxFormatException(
+                name, $"shape {FormatShape(shape)} overflows: its size does not fit in 64 bits");
         }
     }
 
-    private readonly record struct Header(IdxElementType Type, int[] Shape, int Length, int ElementSize, long PayloadBytes);
+    private readonly record struct Header(
+        IdxElementType Type, int[] Shape, int Length, int ElementSize, long PayloadBytes);
 
     // zlib checks the CRC-32 and length itself when the trailer is complete; a trailer cut short is reported by
     // GZipStream as a normal end, so the length is compared here with the last 4 bytes of the file (a file cut

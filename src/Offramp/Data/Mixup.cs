@@ -12,8 +12,8 @@ namespace Offramp.Data;
 /// (below <see cref="Probability"/>); when both α are positive a second uniform draw picks CutMix (below
 /// <see cref="SwitchProbability"/>); then λ ~ Beta(α, α) of the chosen method. CutMix then draws the box centre
 /// (row, then column) uniformly over the image (timm <c>rand_bbox</c>): the box has sides
-/// <c>⌊H·√(1−λ)⌋</c>, <c>⌊W·√(1−λ)⌋</c>, half of each (rounded down) on either side of the centre, clipped to the
-/// image; with <see cref="CorrectLambda"/> λ becomes 1 − box area / image area.</para>
+/// <c>⌊H·√(1−λ)⌋</c>, <c>⌊W·√(1−λ)⌋</c>, half of each (rounded down) on either side of the centre,
+/// clipped to the image; with <see cref="CorrectLambda"/> λ becomes 1 − box area / image area.</para>
 /// <para>Targets (timm <c>mixup_target</c>): smoothed one-hot rows with off value ε/K and on value 1 − ε + ε/K,
 /// mixed as λ·y + (1 − λ)·y_reversed. Unlike timm, an odd batch size is accepted: its middle sample is paired
 /// with itself and stays unchanged.</para>
@@ -53,7 +53,8 @@ public sealed class Mixup
 
         if (!(labelSmoothing >= 0 && labelSmoothing < 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Mixup: label smoothing must be in [0, 1)");
+            throw new ArgumentOutOfRangeException(
+                nameof(labelSmoothing), labelSmoothing, "Mixup: label smoothing must be in [0, 1)");
         }
 
         NumClasses = numClasses;
@@ -98,7 +99,8 @@ public sealed class Mixup
         var s = BatchShape.Of(images, "Mixup");
         if (labels.Length != s.N)
         {
-            throw new ArgumentException($"Mixup: {labels.Length} labels for batch {Shape.Format(images.Shape)}", nameof(labels));
+            throw new ArgumentException(
+                $"Mixup: {labels.Length} labels for batch {Shape.Format(images.Shape)}", nameof(labels));
         }
 
         double lambda = 1.0;
@@ -169,7 +171,7 @@ public sealed class Mixup
             row.Fill((float)off);
             int a = labels[i];
             int b = labels[n - 1 - i];
-            // Own class λ·on + (1−λ)·off, partner's class λ·off + (1−λ)·on (both λ·on + (1−λ)·on = on when equal).
+            // Own class λ·on + (1−λ)·off, partner's class λ·off + (1−λ)·on; λ·on + (1−λ)·on = on when equal.
             row[a] = (float)(lambda * on + (1 - lambda) * (a == b ? on : off));
             if (b != a)
             {

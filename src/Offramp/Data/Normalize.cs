@@ -14,19 +14,22 @@ public sealed class Normalize : IBatchTransform
     /// <summary>Creates the transform for C channels.</summary>
     /// <param name="mean">Per-channel mean (length C).</param>
     /// <param name="std">Per-channel standard deviation (length C, each &gt; 0 and finite).</param>
-    /// <exception cref="ArgumentException">Lengths differ or are zero, a std is not positive, or a value is not finite.</exception>
+    /// <exception cref="ArgumentException">Lengths differ or are zero, a std is not positive, or a value is not
+    /// finite.</exception>
     public Normalize(float[] mean, float[] std)
     {
         if (mean.Length == 0 || mean.Length != std.Length)
         {
-            throw new ArgumentException($"Normalize: {mean.Length} means and {std.Length} stds; need one of each per channel");
+            throw new ArgumentException(
+                $"Normalize: {mean.Length} means and {std.Length} stds; need one of each per channel");
         }
 
         for (int c = 0; c < mean.Length; c++)
         {
             if (!float.IsFinite(mean[c]) || !float.IsFinite(std[c]) || std[c] <= 0)
             {
-                throw new ArgumentException($"Normalize: channel {c} has mean {mean[c]}, std {std[c]}; need finite values and std > 0");
+                throw new ArgumentException(
+                    $"Normalize: channel {c} has mean {mean[c]}, std {std[c]}; need finite values and std > 0");
             }
         }
 

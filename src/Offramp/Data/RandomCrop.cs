@@ -54,7 +54,8 @@ public sealed class RandomCrop : IBatchTransform
         if (ph < Height || pw < Width)
         {
             throw new ArgumentException(
-                $"RandomCrop({Height}×{Width}, padding={Padding}) got batch {Shape.Format(batch.Shape)}: padded image is smaller than the crop",
+                $"RandomCrop({Height}×{Width}, padding={Padding}) got batch {Shape.Format(batch.Shape)}: " +
+                "padded image is smaller than the crop",
                 nameof(batch));
         }
 

@@ -9,8 +9,9 @@ namespace Offramp.Data;
 /// <remarks>
 /// <para>Per sample (torchvision <c>get_params</c>): one uniform draw decides whether to erase (below p). Then up to 10
 /// attempts: area fraction s ~ U(scaleMin, scaleMax), aspect r = exp(U(ln ratioMin, ln ratioMax)),
-/// <c>h = round(√(s·H·W·r))</c>, <c>w = round(√(s·H·W/r))</c> (round half to even, as Python); an attempt whose box is
-/// not strictly smaller than the image (<c>h &lt; H</c> and <c>w &lt; W</c>) is retried; otherwise the fill is drawn
+/// <c>h = round(√(s·H·W·r))</c>, <c>w = round(√(s·H·W/r))</c> (round half to even, as Python); an attempt
+/// whose box is not strictly smaller than the image (<c>h &lt; H</c> and <c>w &lt; W</c>) is retried; otherwise
+/// the fill is drawn
 /// (standard normal per value when <see cref="RandomValues"/>, else the constant <see cref="Value"/>), then the top
 /// in [0, H−h] and the left in [0, W−w]. After 10 failed attempts the image is left as it is.</para>
 /// <para>Apply it after <see cref="Normalize"/>: a fill of 0 is then the data mean and normal noise matches the
@@ -40,7 +41,8 @@ public sealed class RandomErasing : IBatchTransform
     {
         if (!(probability >= 0 && probability <= 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(probability), probability, "RandomErasing: p must be in [0, 1]");
+            throw new ArgumentOutOfRangeException(
+                nameof(probability), probability, "RandomErasing: p must be in [0, 1]");
         }
 
         if (!(scaleMin > 0 && scaleMin <= scaleMax && scaleMax <= 1))

@@ -15,7 +15,8 @@ public sealed class RandomHorizontalFlip : IBatchTransform
     {
         if (!(probability >= 0 && probability <= 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(probability), probability, "RandomHorizontalFlip: p must be in [0, 1]");
+            throw new ArgumentOutOfRangeException(
+                nameof(probability), probability, "RandomHorizontalFlip: p must be in [0, 1]");
         }
 
         Probability = probability;

@@ -41,7 +41,9 @@ public static class StratifiedSplit
         if (heldOutCount < 0 || heldOutCount > labels.Length)
         {
             throw new ArgumentOutOfRangeException(
-                nameof(heldOutCount), heldOutCount, $"held-out count must be in [0, {labels.Length}] (the data set size)");
+                nameof(heldOutCount),
+                heldOutCount,
+                $"held-out count must be in [0, {labels.Length}] (the data set size)");
         }
 
         var byClass = new List<int>[numClasses];
@@ -54,7 +56,8 @@ public static class StratifiedSplit
         {
             if ((uint)labels[i] >= (uint)numClasses)
             {
-                throw new ArgumentException($"label {labels[i]} of sample {i} is outside [0, {numClasses})", nameof(labels));
+                throw new ArgumentException(
+                    $"label {labels[i]} of sample {i} is outside [0, {numClasses})", nameof(labels));
             }
 
             byClass[labels[i]].Add(i);

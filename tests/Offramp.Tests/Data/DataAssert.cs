@@ -3,10 +3,13 @@ using System.Text;
 
 namespace Offramp.Tests.Data;
 
-/// <summary>Float comparison in llm.c's check_tensor style: named tolerances, max difference, first mismatches.</summary>
+/// <summary>
+/// Float comparison in llm.c's check_tensor style: named tolerances, max difference, first mismatches.
+/// </summary>
 internal static class DataAssert
 {
-    public static void Close(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double atol, double rtol, string what)
+    public static void Close(
+        ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double atol, double rtol, string what)
     {
         Assert.True(expected.Length == actual.Length, $"{what}: length {actual.Length} vs expected {expected.Length}");
         var sb = new StringBuilder();
@@ -22,6 +25,8 @@ internal static class DataAssert
             }
         }
 
-        Assert.True(bad == 0, $"{what}: {bad}/{expected.Length} mismatches (atol {atol}, rtol {rtol}), max |diff| {maxDiff:G4}:{sb}");
+        Assert.True(
+            bad == 0,
+            $"{what}: {bad}/{expected.Length} mismatches (atol {atol}, rtol {rtol}), max |diff| {maxDiff:G4}:{sb}");
     }
 }

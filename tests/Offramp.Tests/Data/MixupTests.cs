@@ -98,7 +98,8 @@ public sealed class MixupTests
 
         Assert.Equal(1.0, r.Lambda);
         DataAssert.Close(Constant(2).Span, r.Images.Span, 0, 0, "images");
-        DataAssert.Close([0.05f, 0.85f, 0.05f, 0.05f, 0.05f, 0.05f, 0.05f, 0.85f], r.Targets.Span, Atol, Rtol, "targets");
+        float[] expected = [0.05f, 0.85f, 0.05f, 0.05f, 0.05f, 0.05f, 0.05f, 0.85f];
+        DataAssert.Close(expected, r.Targets.Span, Atol, Rtol, "targets");
     }
 
     [Fact]

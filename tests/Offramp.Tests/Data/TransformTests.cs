@@ -26,7 +26,9 @@ public sealed class TransformTests
     [Fact]
     public void Normalize_ChannelMismatch_ThrowsWithShape()
     {
-        var e = Assert.Throws<ArgumentException>(() => new Normalize(0.5f, 0.5f).Apply(Tensor.Zeros(2, 3, 4, 4), new Rng(0)));
+        var normalize = new Normalize(0.5f, 0.5f);
+
+        var e = Assert.Throws<ArgumentException>(() => normalize.Apply(Tensor.Zeros(2, 3, 4, 4), new Rng(0)));
 
         Assert.Contains("Normalize(1 channels) got batch (2, 3, 4, 4)", e.Message);
     }
@@ -111,7 +113,7 @@ public sealed class TransformTests
         for (int n = 0; n < 300; n++)
         {
             string key = string.Join(",", v.AsSpan(n * 6, 6).ToArray());
-            Assert.True(windows.TryGetValue(key, out var offset), $"sample {n}: {key} is not a window of the padded image");
+            Assert.True(windows.TryGetValue(key, out var offset), $"sample {n}: {key} is no padded window");
             seen.Add(offset);
         }
 
@@ -187,7 +189,8 @@ public sealed class TransformTests
     [Fact]
     public void RandomErasing_RandomValues_FillsWithNoiseDeterministically()
     {
-        var t = new RandomErasing(probability: 1, scaleMin: 0.25, scaleMax: 0.25, ratioMin: 1, ratioMax: 1, randomValues: true);
+        var t = new RandomErasing(
+            probability: 1, scaleMin: 0.25, scaleMax: 0.25, ratioMin: 1, ratioMax: 1, randomValues: true);
 
         var a = t.Apply(Tensor.Full([1, 1, 8, 8], 100), new Rng(8)).ToArray();
         var b = t.Apply(Tensor.Full([1, 1, 8, 8], 100), new Rng(8)).ToArray();
