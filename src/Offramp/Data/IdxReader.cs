@@ -16,7 +16,9 @@ namespace Offramp.Data;
 /// header is validated: magic, element type, 1 to <see cref="MaxDimensions"/> dimensions, every dimension
 /// ≥ 1 and ≤ 2³¹−1, the payload size computed with overflow-checked arithmetic and bounded by
 /// <see cref="Array.MaxLength"/>, by the file length (raw) or by the largest expansion deflate allows (gzip,
-/// 1032:1). The payload must then be exactly as long as promised: missing bytes (truncated) and extra bytes
+/// 1032:1; a gzip payload above 64 MiB that would also be more than 64 times the compressed size is first
+/// counted by a decompression pass, so a lying header never causes a large allocation). The payload must then
+/// be exactly as long as promised: missing bytes (truncated) and extra bytes
 /// (trailing data, or a gzip stream that decompresses to more) are errors; decompression never reads more than
 /// one byte past the promised size. A gzip file must be a single member whose trailer is intact (zlib checks its
 /// CRC-32 and length; a trailer cut short is caught by comparing the length field with the data). Either the whole
@@ -29,6 +31,11 @@ public static class IdxReader
 
     // 10-byte header, an empty deflate block (2 bytes), 8-byte trailer.
     private const int MinGzipLength = 20;
+
+    // A gzip payload is allocated at once when it is at most this large or at most TrustedGzipRatio times the
+    // compressed size (image data compresses 2–10×); beyond that its length is counted first.
+    private const long TrustedGzipBytes = 64L << 20;
+    private const long TrustedGzipRatio = 64;
 
     // Deflate's largest possible expansion (RFC 1951 bound used by zlib's deflateBound reasoning): 1032:1.
     private const long MaxDeflateRatio = 1032;
@@ -69,10 +76,11 @@ public static class IdxReader
             fs.Position = 0;
             uint trailerSize = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
             using var z = new GZipStream(fs, CompressionMode.Decompress, leaveOpen: true);
-            return ReadCore(z, name, rawLength: -1, gzipLength: length, trailerSize);
+            return ReadCore(
+                z, name, rawLength: -1, gzipLength: length, trailerSize, limit => CountGzip(path, name, limit));
         }
 
-        return ReadCore(fs, name, rawLength: length, gzipLength: -1, trailerSize: null);
+        return ReadCore(fs, name, rawLength: length, gzipLength: -1, trailerSize: null, countGzip: null);
     }
 
     /// <summary>Formats a shape as <c>60000×28×28</c>.</summary>
@@ -89,8 +97,9 @@ public static class IdxReader
     };
 
     // rawLength: file length of an uncompressed file, else -1; gzipLength: compressed length, else -1;
-    // trailerSize: the gzip trailer's length field.
-    private static IdxArray ReadCore(Stream s, string name, long rawLength, long gzipLength, uint? trailerSize)
+    // trailerSize: the gzip trailer's length field; countGzip(limit): the file's decompressed length, up to limit.
+    private static IdxArray ReadCore(
+        Stream s, string name, long rawLength, long gzipLength, uint? trailerSize, Func<long, long>? countGzip)
     {
         bool gz = gzipLength >= 0;
         var h = ReadHeader(s, name, gz);
@@ -126,7 +135,18 @@ public static class IdxReader
                 $"{gzipLength * MaxDeflateRatio}");
         }
 
-        // Only now, with the size bounded by the file, is anything allocated.
+        else if (h.PayloadBytes > Math.Max(TrustedGzipBytes, gzipLength * TrustedGzipRatio))
+        {
+            // Possible but unusually compressible: check the data is really there before allocating for it.
+            long total = countGzip!(h.Length + h.PayloadBytes + 1) - h.Length;
+            if (total < h.PayloadBytes)
+            {
+                throw new IdxFormatException(
+                    name, $"truncated: {promise}, {Have(gz, total)} after the {h.Length}-byte header");
+            }
+        }
+
+        // Only now, with the size bounded by the file or its data counted, is anything allocated.
         Array data = Allocate(h.Type, (int)(h.PayloadBytes / h.ElementSize));
         Span<byte> payload = MemoryMarshal.AsBytes(SpanOf(data));
         Debug.Assert(payload.Length == h.PayloadBytes);
@@ -240,6 +260,27 @@ public static class IdxReader
 
     private readonly record struct Header(
         IdxElementType Type, int[] Shape, int Length, int ElementSize, long PayloadBytes);
+
+    // Decompresses the file once without keeping the data; returns its length, counting at most limit bytes.
+    private static long CountGzip(string path, string name, long limit)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var z = new GZipStream(fs, CompressionMode.Decompress);
+        var buffer = new byte[1 << 16];
+        long total = 0;
+        while (total < limit)
+        {
+            int n = ReadUpTo(z, buffer.AsSpan(0, (int)Math.Min(buffer.Length, limit - total)), name);
+            if (n == 0)
+            {
+                break;
+            }
+
+            total += n;
+        }
+
+        return total;
+    }
 
     // zlib checks the CRC-32 and length itself when the trailer is complete; a trailer cut short is reported by
     // GZipStream as a normal end, so the length is compared here with the last 4 bytes of the file (a file cut

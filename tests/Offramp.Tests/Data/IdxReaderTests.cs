@@ -67,6 +67,23 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
+    public void Read_GzipPromisingFarMoreThanItHolds_RejectedWithoutAllocatingThePromise()
+    {
+        // 100 kB of incompressible bytes, header promising 100 MB: deflate could expand 100 kB that far (1032:1),
+        // so the size is plausible; the reader must count the data before allocating 100 MB for it.
+        var noise = new byte[100_000];
+        new Random(1).NextBytes(noise);
+        var path = _dir.Write("liar-idx2-ubyte.gz", IdxBytes.Gzip([.. IdxBytes.Header(0x08, 100_000, 1000), .. noise]));
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<IdxFormatException>(() => IdxReader.Read(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("liar-idx2-ubyte.gz: truncated: header promises 100000×1000 = 100000000 bytes", e.Message);
+        Assert.True(allocated < 10_000_000, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
     public void Read_MissingFile_ThrowsFileNotFound()
     {
         Assert.Throws<FileNotFoundException>(() => IdxReader.Read(Path.Combine(_dir.Path, "nope-idx1-ubyte")));
