@@ -26,6 +26,12 @@ public static class QuickBench
         double? peak = ghz * 2 * 16 * 2;
         Console.WriteLine($"threads {Parallelism.Threads}, GEMM path {Gemm.Best}, " +
             (ghz is null ? "1-core peak n/a" : $"calibrated {ghz:F2} GHz → 1-core peak {peak:F0} GFLOP/s"));
+        if (args.Contains("--kernel"))
+        {
+            MicroKernelPeak(peak);
+            return;
+        }
+
         if (all || args.Contains("--gemm"))
         {
             Console.WriteLine($"{"GEMM",-34} {"fast GFLOP/s",12} {"% peak",7} {"ref GFLOP/s",12}");
@@ -48,6 +54,37 @@ public static class QuickBench
                 double bwd = 3 * s.Flops / Time(st.ForwardBackward) / 1e9;
                 double naive = s.Flops / Time(st.Reference, 0.2) / 1e9;
                 Console.WriteLine($"{s.Name,-34} {fwd,12:F1} {Pct(fwd, peak),7} {bwd,12:F1} {naive,9:F2}");
+            }
+        }
+    }
+
+    // The micro-kernel alone on L1-resident packed panels: the ceiling the blocked GEMM can reach.
+    private static unsafe void MicroKernelPeak(double? peak)
+    {
+        foreach (var path in new[] { GemmPath.Avx512, GemmPath.Avx2, GemmPath.Scalar })
+        {
+            if (!Gemm.IsSupported(path))
+            {
+                continue;
+            }
+
+            var k = Gemm.KernelFor(path);
+            const int Kc = Gemm.KC;
+            var a = new float[(k.MR * Kc) + 16];
+            var b = new float[(k.NR * Kc) + 16];
+            var c = new float[k.MR * k.NR];
+            fixed (float* pa = a, pb = b, pc = c)
+            {
+                float* ap = pa, bp = pb, cp = pc;
+                double t = Time(() =>
+                {
+                    for (int i = 0; i < 1000; i++)
+                    {
+                        k.Fn(Kc, ap, bp, cp, k.NR, 1f, false);
+                    }
+                });
+                double g = 2.0 * k.MR * k.NR * Kc * 1000 / t / 1e9;
+                Console.WriteLine($"micro-kernel {path} {k.MR}×{k.NR}: {g:F1} GFLOP/s ({Pct(g, peak)} of peak)");
             }
         }
     }
