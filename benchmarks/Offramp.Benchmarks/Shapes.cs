@@ -33,6 +33,9 @@ public static class Shapes
         new("linear b64 192→768 (x·Wᵀ)", 64, 768, 192, TransB: true),
         new("linear b64 768→192 dX (dY·W)", 64, 768, 192),
         new("linear 192×768 dW (dYᵀ·X)", 768, 192, 64, TransA: true),
+        new("conv img 32×784×288 (W·col)", 32, 784, 288),
+        new("conv img dX 288×784×32 (Wᵀ·dY)", 288, 784, 32, TransA: true),
+        new("conv img dW 32×288×784 (dY·colᵀ)", 32, 288, 784, TransB: true),
     ];
 
     public static readonly ConvShape[] Conv =

@@ -20,14 +20,8 @@ internal static unsafe partial class Gemm
             float* d = dst + ((nint)ir * kc);
             if (!transA)
             {
-                for (int r = 0; r < rows; r++)
-                {
-                    float* src = a + ((nint)(i0 + ir + r) * lda) + p0;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        d[(p * mr) + r] = alpha * src[p];
-                    }
-                }
+                // Rows of A are contiguous over p: the panel is their transpose.
+                TransposeBlock(a + ((nint)(i0 + ir) * lda) + p0, lda, rows, kc, d, mr, alpha);
             }
             else
             {
@@ -85,34 +79,8 @@ internal static unsafe partial class Gemm
                     new Span<float>(d, nr * kc).Clear();
                 }
 
-                // Transposing gather: rows of B (stored (N, K)) become columns of the panel, 4 at a time so each
-                // pass writes 16 contiguous bytes per p.
-                int c = 0;
-                for (; c + 4 <= cols; c += 4)
-                {
-                    float* s0 = b + ((nint)(j0 + jr + c) * ldb) + p0;
-                    float* s1 = s0 + ldb;
-                    float* s2 = s1 + ldb;
-                    float* s3 = s2 + ldb;
-                    float* dp = d + c;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        dp[0] = s0[p];
-                        dp[1] = s1[p];
-                        dp[2] = s2[p];
-                        dp[3] = s3[p];
-                        dp += nr;
-                    }
-                }
-
-                for (; c < cols; c++)
-                {
-                    float* src = b + ((nint)(j0 + jr + c) * ldb) + p0;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        d[(p * nr) + c] = src[p];
-                    }
-                }
+                // Rows of the stored B (N × K) are contiguous over p: the panel is their transpose.
+                TransposeBlock(b + ((nint)(j0 + jr) * ldb) + p0, ldb, cols, kc, d, nr, 1f);
             }
         }
     }
