@@ -21,19 +21,6 @@ public class LayerParityTests
         "elu", "maxpool", "avgpool", "avgpool_pad", "adaptive_avg", "adaptive_avg_1", "adaptive_max", "flatten",
         "sequential", "mlp", "attention_qkv", "attention_separate"];
 
-    /// <summary>Cases whose ops have all landed on main.</summary>
-    public static TheoryData<string> RunnableCases => new(Runnable);
-
-    private static readonly string[] Runnable = [
-        "batchnorm1d_train", "batchnorm2d_train", "batchnorm1d_eval", "batchnorm2d_eval", "layernorm", "layernorm_2d"];
-
-    /// <summary>
-    /// Cases that still hit a contract stub (F.Linear, F.Conv2d, the pools, Tensor activations and movement ops). When
-    /// one of them starts to run, <see cref="PendingCase_StillBlockedOnStub"/> fails: move it to
-    /// <see cref="RunnableCases"/>.
-    /// </summary>
-    public static TheoryData<string> PendingCases => new(All.Except(Runnable));
-
     [Theory]
     [MemberData(nameof(AllCases))]
     public void StateDictKeys_MatchPyTorch(string name)
@@ -50,19 +37,8 @@ public class LayerParityTests
     }
 
     [Theory]
-    [MemberData(nameof(RunnableCases))]
-    public void ForwardBackward_MatchesPyTorch(string name) => RunCase(name);
-
-    [Theory]
-    [MemberData(nameof(PendingCases))]
-    public void PendingCase_StillBlockedOnStub(string name)
-    {
-        var ex = Record.Exception(() => RunCase(name));
-        Assert.True(ex is NotImplementedException, $"{name} no longer hits a stub ({ex?.GetType().Name ?? "passes"}: {ex?.Message}); " +
-            "move it to RunnableCases");
-    }
-
-    private static void RunCase(string name)
+    [MemberData(nameof(AllCases))]
+    public void ForwardBackward_MatchesPyTorch(string name)
     {
         var fx = ModuleParityFixture.Load(name);
         var m = ModuleParityFixture.Build(fx.Spec, new Rng(1));
