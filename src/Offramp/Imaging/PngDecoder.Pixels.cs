@@ -4,10 +4,14 @@ namespace Offramp.Imaging;
 
 public static partial class PngDecoder
 {
+    /// <summary>
+    /// Inflates, unfilters and expands row by row: memory is the output image plus two rows, and the inflater
+    /// is never asked for more than the header implies (one byte more, to detect excess data), so a zip bomb
+    /// costs nothing beyond the limits checked before this runs.
+    /// </summary>
     private static ByteImage DecodePixels(Chunks png, string? file)
     {
         var h = png.Header;
-        byte[] raw = Inflate(png.Compressed, h, file);
         int channels = h.ColorType switch
         {
             PngColorType.Grey => png.Transparency is null ? 1 : 2,
@@ -17,61 +21,81 @@ public static partial class PngDecoder
         };
         var image = ByteImage.Create(h.Width, h.Height, channels);
         var expander = new RowExpander(h, png.Palette, png.Transparency, channels, file);
-        int at = 0;
+        int maxRow = (int)h.RowBytes(h.Width);
+        byte[] line = new byte[1 + maxRow], prior = new byte[1 + maxRow];
+        using var stream = new InflatedStream(png.Compressed, h, file);
         foreach (var (w, rows, pass) in h.Passes())
         {
             var (x0, y0, dx, dy) = pass < 0 ? (0, 0, 1, 1) : PngHeader.Adam7[pass];
             int rowBytes = (int)h.RowBytes(w);
             for (int r = 0; r < rows; r++)
             {
-                var line = raw.AsSpan(at, 1 + rowBytes);
-                ReadOnlySpan<byte> prior = r == 0 ? default : raw.AsSpan(at - rowBytes, rowBytes);
-                Unfilter(line[0], line[1..], prior, h.FilterStride, r, pass, file);
+                var cur = line.AsSpan(0, 1 + rowBytes);
+                stream.ReadRow(cur);
+                Unfilter(cur[0], cur[1..], r == 0 ? default : prior.AsSpan(1, rowBytes), h.FilterStride, r, pass, file);
                 int y = y0 + r * dy;
-                expander.Expand(line[1..], w, image.Pixels.AsSpan((y * h.Width + x0) * channels), x0, dx, y);
-                at += 1 + rowBytes;
+                expander.Expand(cur[1..], w, image.Pixels.AsSpan((y * h.Width + x0) * channels), x0, dx, y);
+                (line, prior) = (prior, line);
             }
         }
 
+        stream.CheckEnd();
         return image;
     }
 
-    /// <summary>
-    /// Inflates the zlib stream into a buffer of exactly the size the header implies; reading stops there, so a
-    /// zip bomb costs at most that allocation (checked against the limits before this runs).
-    /// </summary>
-    private static byte[] Inflate(byte[] compressed, PngHeader header, string? file)
+    /// <summary>The zlib stream of the IDAT data, read in exact rows, with PNG error messages.</summary>
+    private sealed class InflatedStream(byte[] compressed, PngHeader header, string? file) : IDisposable
     {
-        long expected = header.DecompressedLength();
-        var raw = new byte[expected];
-        int filled = 0;
-        try
+        private readonly ZLibStream _zlib =
+            new(new MemoryStream(compressed, writable: false), CompressionMode.Decompress);
+        private readonly long _expected = header.DecompressedLength();
+        private long _read;
+
+        public void ReadRow(Span<byte> row)
         {
-            using var zlib = new ZLibStream(new MemoryStream(compressed, writable: false), CompressionMode.Decompress);
-            int n;
-            while (filled < raw.Length && (n = zlib.Read(raw, filled, raw.Length - filled)) > 0)
+            int filled = 0;
+            while (filled < row.Length)
             {
+                int n = Read(row[filled..]);
+                if (n == 0)
+                {
+                    throw new ImageFormatException(file, $"too little image data: IDAT inflates to " +
+                        $"{_read + filled} bytes, expected {_expected} ({Geometry(header)})");
+                }
+
                 filled += n;
             }
 
-            if (filled == raw.Length && zlib.Read(new byte[1], 0, 1) > 0)
+            _read += filled;
+        }
+
+        /// <summary>
+        /// Asks for one byte past the expected end; this also makes zlib verify the Adler-32 checksum when it is
+        /// present. (A stream cut exactly after the last row, before its checksum, reads as a clean end: the
+        /// in-box inflater does not report truncation, and the pixels are complete.)
+        /// </summary>
+        public void CheckEnd()
+        {
+            if (Read(stackalloc byte[1]) > 0)
             {
-                throw new ImageFormatException(
-                    file, $"too much image data: IDAT inflates to more than {expected} bytes ({Geometry(header)})");
+                throw new ImageFormatException(file,
+                    $"too much image data: IDAT inflates to more than {_expected} bytes ({Geometry(header)})");
             }
         }
-        catch (InvalidDataException e)
-        {
-            throw new ImageFormatException(file, $"corrupt zlib stream in IDAT: {e.Message}", e);
-        }
 
-        if (filled < raw.Length)
-        {
-            throw new ImageFormatException(file,
-                $"too little image data: IDAT inflates to {filled} bytes, expected {expected} ({Geometry(header)})");
-        }
+        public void Dispose() => _zlib.Dispose();
 
-        return raw;
+        private int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return _zlib.Read(buffer);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new ImageFormatException(file, $"corrupt zlib stream in IDAT: {e.Message}", e);
+            }
+        }
     }
 
     private static string Geometry(PngHeader h) => h.Interlaced

@@ -64,7 +64,7 @@ public sealed partial class LineChart : Chart
         return this;
     }
 
-    /// <summary>Adds a dashed vertical line at <paramref name="x"/> labelled <paramref name="label"/> (e.g. a budget).</summary>
+    /// <summary>Adds a dashed vertical line at <paramref name="x"/> labelled <paramref name="label"/> (a budget).</summary>
     /// <exception cref="ArgumentException"><paramref name="x"/> is not finite.</exception>
     public LineChart AddVerticalLine(double x, string label) =>
         Annotate(new ChartAnnotation(AnnotationKind.VerticalLine, x, 0, label));

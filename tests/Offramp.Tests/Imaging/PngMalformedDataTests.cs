@@ -83,9 +83,10 @@ public class PngMalformedDataTests
     [Fact]
     public void Decode_TruncatedZlibStream_Rejected()
     {
-        byte[] z = PngEncoder.Compress(Enumerable.Range(0, 64 * 65).Select(i => (byte)(i * 7 % 251)).ToArray());
-        var e = Assert.Throws<ImageFormatException>(() => PngDecoder.Decode(GreyWithIdat(64, 65, z[..(z.Length / 2)])));
-        Assert.Matches("corrupt zlib stream in IDAT|too little image data", e.Message);
+        var rows = Enumerable.Range(0, 64).Select(y => Enumerable.Range(0, 64).Select(x => (byte)(x * y * 7 % 251)).ToArray());
+        byte[] z = PngEncoder.Compress(PngBuilder.Unfiltered([.. rows]));
+        // The in-box inflater reports a cut stream as a clean end of data, so the row count catches it.
+        Reject(GreyWithIdat(64, 64, z[..(z.Length / 2)]), "too little image data: IDAT inflates to ");
     }
 
     [Fact]

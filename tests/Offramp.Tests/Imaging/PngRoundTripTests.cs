@@ -30,6 +30,13 @@ public class PngRoundTripTests
     }
 
     [Fact]
+    public void EncodeDecode_LargerRgba_ReturnsSamePixels()
+    {
+        var image = Pattern(257, 131, 4);
+        Assert.Equal(image.Pixels, PngDecoder.Decode(PngEncoder.Encode(image)).Pixels);
+    }
+
+    [Fact]
     public void EncodeDecode_OnePixel_ReturnsSamePixel()
     {
         var image = new ByteImage(1, 1, 3, [10, 200, 30]);
