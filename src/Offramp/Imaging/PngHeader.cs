@@ -125,11 +125,12 @@ internal sealed record PngHeader(int Width, int Height, int BitDepth, PngColorTy
         }
 
         var header = new PngHeader((int)w, (int)h, depth, (PngColorType)color, interlace == 1);
-        long length = header.DecompressedLength();
+        // The larger of the inflated stream and the 8-bit output (at most 4 bytes per pixel) must fit an array.
+        long length = Math.Max(header.DecompressedLength(), (long)w * h * 4);
         if (length > Array.MaxLength)
         {
             throw new ImageFormatException(file, $"{w}×{h} at {header.BitsPerPixel} bits per pixel needs {length} " +
-                $"bytes of pixel data, above the {Array.MaxLength}-byte array limit");
+                $"bytes of pixel memory, above the {Array.MaxLength}-byte array limit");
         }
 
         return header;

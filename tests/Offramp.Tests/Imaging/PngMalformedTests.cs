@@ -82,6 +82,13 @@ public class PngMalformedTests
         Reject(WithIhdr(100, 100, 8, 0), "exceeds the 9999-pixel limit", new PngDecoderOptions { MaxPixels = 9999 });
     }
 
+    [Fact]
+    public void Decode_RaisedLimitsButOverArraySize_Rejected()
+    {
+        var huge = new PngDecoderOptions { MaxWidth = 1 << 20, MaxHeight = 1 << 20, MaxPixels = long.MaxValue };
+        Reject(WithIhdr(1 << 20, 1 << 20, 8, 6), "above the 2147483591-byte array limit", huge);
+    }
+
     [Theory]
     [InlineData(4, 2)]
     [InlineData(16, 3)]
