@@ -19,6 +19,12 @@ public abstract class ExitHead : Module
     public abstract int NumClasses { get; }
 
     /// <summary>
+    /// Multiply–accumulates per sample for the input the head was built for (Offramp's cost convention: conv and
+    /// Linear MACs only, as torchvision's GFLOPS figures; pooling, mixing and activations are not counted).
+    /// </summary>
+    public abstract long Macs { get; }
+
+    /// <summary>
     /// Builds a head of kind <paramref name="kind"/> ("linear" = <see cref="LinearExitHead"/>, "sdn" =
     /// <see cref="SdnExitHead"/>; null = "linear") for a (C, H, W) = (<paramref name="channels"/>,
     /// <paramref name="height"/>, <paramref name="width"/>) feature map, initialised from <paramref name="rng"/>.

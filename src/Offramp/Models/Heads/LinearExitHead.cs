@@ -28,6 +28,9 @@ public sealed class LinearExitHead : ExitHead
     /// <inheritdoc/>
     public override int NumClasses => Fc.OutFeatures;
 
+    /// <inheritdoc/>
+    public override long Macs => (long)Fc.InFeatures * Fc.OutFeatures;
+
     /// <summary>x: (N, C, H, W) → logits (N, K).</summary>
     /// <exception cref="ArgumentException"><paramref name="x"/> is not (N, C, H, W) with C = <see cref="InChannels"/>.</exception>
     public override Tensor Forward(Tensor x)

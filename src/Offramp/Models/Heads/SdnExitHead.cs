@@ -80,6 +80,9 @@ public sealed class SdnExitHead : ExitHead
     /// <inheritdoc/>
     public override int NumClasses => Linear.OutFeatures;
 
+    /// <inheritdoc/>
+    public override long Macs => (long)Linear.InFeatures * Linear.OutFeatures;
+
     /// <summary>x: (N, C, s, s) → logits (N, K).</summary>
     /// <exception cref="ArgumentException"><paramref name="x"/> is not (N, C, s, s) for the C and s of this head.</exception>
     public override Tensor Forward(Tensor x)

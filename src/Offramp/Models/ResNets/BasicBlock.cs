@@ -67,6 +67,13 @@ public sealed class BasicBlock : ResNetBlock
     /// <inheritdoc/>
     public override BatchNorm2d LastBatchNorm => Bn2;
 
+    /// <inheritdoc/>
+    public override long Macs(int h, int w)
+    {
+        var (oh, ow) = Conv1.OutputSize(h, w);
+        return ConvMacs(Conv1, h, w) + ConvMacs(Conv2, oh, ow) + DownsampleMacs(h, w);
+    }
+
     /// <summary>x: (N, C, H, W) → (N, planes, ⌈H/stride⌉, ⌈W/stride⌉).</summary>
     /// <exception cref="ArgumentException"><paramref name="x"/> is not (N, InChannels, H, W).</exception>
     public override Tensor Forward(Tensor x)

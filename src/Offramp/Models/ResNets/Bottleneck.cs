@@ -76,6 +76,13 @@ public sealed class Bottleneck : ResNetBlock
     /// <inheritdoc/>
     public override BatchNorm2d LastBatchNorm => Bn3;
 
+    /// <inheritdoc/>
+    public override long Macs(int h, int w)
+    {
+        var (oh, ow) = Conv2.OutputSize(h, w);
+        return ConvMacs(Conv1, h, w) + ConvMacs(Conv2, h, w) + ConvMacs(Conv3, oh, ow) + DownsampleMacs(h, w);
+    }
+
     /// <summary>x: (N, C, H, W) → (N, 4·planes, ⌈H/stride⌉, ⌈W/stride⌉).</summary>
     /// <exception cref="ArgumentException"><paramref name="x"/> is not (N, InChannels, H, W).</exception>
     public override Tensor Forward(Tensor x)

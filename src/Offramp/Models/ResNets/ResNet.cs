@@ -2,6 +2,8 @@
 // and initialisation follow torchvision.models.resnet (conv1, bn1, layer1.0.conv1, …, fc), so a torchvision state
 // dict's backbone keys load as they are; timm's ResNet supplies zero_init_last and the width multiplier
 // (channel_multiplier: int(w·64) stem, int(w·planes) per stage, as the Dyn-Perceiver's timm copy).
+// Costs: ExitInfo.Macs counts conv and Linear multiply-accumulates (torchvision's GFLOPS convention), cumulative in
+// staged order (earlier heads included).
 // Multi-exit: early exits read the output of chosen blocks (ModelOptions.ExitAfter, indices over the flattened block
 // list; default after every stage but the last) through an exit head (ModelOptions.Head); the final exit is always
 // the backbone's own avgpool + fc.
@@ -40,6 +42,7 @@ public sealed class ResNet : MultiExitModel
     private readonly List<ResNetBlock> _blocks = [];
     private readonly List<(int C, int H, int W)> _blockShapes = [];
     private readonly List<string> _blockNames = [];
+    private readonly List<long> _blockMacs = [];
     private readonly int[] _segmentEnds;
     private readonly ModuleList<ExitHead> _heads;
     private readonly ExitInfo[] _exits;
@@ -72,6 +75,7 @@ public sealed class ResNet : MultiExitModel
             ? RegisterModule("conv1", new Conv2d(_inputShape[0], c, 7, rng, stride: 2, padding: 3, bias: false))
             : RegisterModule("conv1", new Conv2d(_inputShape[0], c, 3, rng, stride: 1, padding: 1, bias: false));
         Bn1 = RegisterModule("bn1", new BatchNorm2d(c));
+        StemMacs = ResNetBlock.ConvMacs(Conv1, h, w);
         (h, w) = Conv1.OutputSize(h, w);
         if (Stem == ResNetStem.ImageNet)
         {
@@ -93,6 +97,7 @@ public sealed class ResNet : MultiExitModel
                 stage.Append(block);
                 _blocks.Add(block);
                 c = block.OutChannels;
+                _blockMacs.Add(block.Macs(h, w));
                 (h, w) = block.OutputSize(h, w);
                 _blockShapes.Add((c, h, w));
                 _blockNames.Add($"layer{s + 1}.{i}");
@@ -113,7 +118,7 @@ public sealed class ResNet : MultiExitModel
         }
 
         _segmentEnds = [.. ExitAfter.Select(b => b + 1), _blocks.Count];
-        _exits = [.. ExitAfter.Select((b, k) => new ExitInfo(k, _blockNames[b])), new ExitInfo(ExitAfter.Length, "fc")];
+        _exits = CountExits();
         InitWeights(rng);
     }
 
@@ -131,6 +136,9 @@ public sealed class ResNet : MultiExitModel
 
     /// <summary>Indices (over <see cref="Blocks"/>) of the blocks the early exits read, ascending.</summary>
     public int[] ExitAfter { get; }
+
+    /// <summary>MACs per sample of the stem conv.</summary>
+    public long StemMacs { get; }
 
     /// <summary>Stem conv.</summary>
     public Conv2d Conv1 { get; }
@@ -161,6 +169,9 @@ public sealed class ResNet : MultiExitModel
 
     /// <inheritdoc/>
     public override int[] InputShape => _inputShape;
+
+    /// <summary>MACs per sample of block <paramref name="index"/> for this model's input shape.</summary>
+    public long BlockMacs(int index) => _blockMacs[index];
 
     /// <summary>(C, H, W) of block <paramref name="index"/>'s output for this model's input shape.</summary>
     public (int C, int H, int W) BlockOutputShape(int index) => _blockShapes[index];
@@ -194,6 +205,30 @@ public sealed class ResNet : MultiExitModel
 
         ts.Features = x;
         return k < _heads.Count ? _heads[k].Forward(x) : Fc.Forward(LinearExitHead.GlobalAvgPool(x));
+    }
+
+    /// <summary>
+    /// The exits with cumulative MACs per sample in the order the staged forward runs: stem, the blocks up to the
+    /// exit, and every head evaluated so far (earlier exits' heads included). Convention: conv and Linear MACs only
+    /// (torchvision's GFLOPS: ResNet-18 at 224 counts 1,814,073,344).
+    /// </summary>
+    private ExitInfo[] CountExits()
+    {
+        var exits = new ExitInfo[_segmentEnds.Length];
+        long macs = StemMacs;
+        for (int k = 0; k < exits.Length; k++)
+        {
+            for (int b = k == 0 ? 0 : _segmentEnds[k - 1]; b < _segmentEnds[k]; b++)
+            {
+                macs += _blockMacs[b];
+            }
+
+            bool early = k < _heads.Count;
+            macs += early ? _heads[k].Macs : (long)Fc.InFeatures * Fc.OutFeatures;
+            exits[k] = new ExitInfo(k, early ? _blockNames[ExitAfter[k]] : "fc", macs);
+        }
+
+        return exits;
     }
 
     private int[] PlaceExits(int[]? exitAfter)

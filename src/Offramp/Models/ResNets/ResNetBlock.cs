@@ -31,6 +31,22 @@ public abstract class ResNetBlock : Module
     /// <summary>Output spatial size for an input of <paramref name="h"/>×<paramref name="w"/> (3×3 conv, padding 1).</summary>
     public (int H, int W) OutputSize(int h, int w) => ((h - 1) / Stride + 1, (w - 1) / Stride + 1);
 
+    /// <summary>
+    /// Multiply–accumulates per sample of the block's convolutions for an <paramref name="h"/>×<paramref name="w"/>
+    /// input (Offramp's cost convention: conv and Linear MACs only, as torchvision's GFLOPS figures).
+    /// </summary>
+    public abstract long Macs(int h, int w);
+
+    /// <summary>MACs per sample of <paramref name="conv"/> on an h×w input: O·OH·OW·(C/groups)·KH·KW.</summary>
+    internal static long ConvMacs(Conv2d conv, int h, int w)
+    {
+        var (oh, ow) = conv.OutputSize(h, w);
+        return (long)conv.OutChannels * oh * ow * (conv.InChannels / conv.Groups) * conv.KernelSize.H * conv.KernelSize.W;
+    }
+
+    /// <summary>MACs of the projection shortcut (0 for the identity).</summary>
+    private protected long DownsampleMacs(int h, int w) => Downsample is null ? 0 : ConvMacs((Conv2d)Downsample[0], h, w);
+
     /// <summary>Zeroes the last BatchNorm's weight, so the block starts as its shortcut (timm's zero_init_last).</summary>
     public void ZeroInitLast() => LastBatchNorm.Weight!.Fill(0.0);
 
