@@ -9,8 +9,8 @@
 // the backbone's own avgpool + fc.
 // Deviations:
 // - CIFAR ResNet-20/32/56/110 (§4.2) use projection shortcuts (option B: 1×1 conv + BN, torchvision's downsample, as
-//   SDN's ResNet-56) instead of the paper's zero-padding identity (option A); they gain 2·(C·2C + 2·2C) parameters
-//   (2,752 at width 1: ResNet-20 has 272,474 instead of 269,722 with 3 input channels and 10 classes). Their stem,
+//   SDN's ResNet-56) instead of the paper's zero-padding identity (option A); each width change adds C·2C + 2·2C
+//   parameters (2,752 in all at width 1: ResNet-20 has 272,474 instead of 269,722 with 3 input channels and 10 classes). Their stem,
 //   stages and classifier reuse torchvision's names (conv1, bn1, layer1..3, fc).
 // - Small inputs: an ImageNet-style ResNet on inputs under 64 pixels a side uses a 3×3 stride-1 stem without max
 //   pool (Extra "stem" = "imagenet" | "small" | "auto" overrides), the usual CIFAR adaptation.
