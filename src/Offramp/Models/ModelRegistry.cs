@@ -48,7 +48,8 @@ public static class ModelRegistry
     public static MultiExitModel Create(string name, ModelOptions? options = null)
     {
         var e = All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
-            ?? throw new ArgumentException($"unknown model '{name}'; known models: {string.Join(", ", All.Select(m => m.Name))}");
+            ?? throw new ArgumentException(
+                $"unknown model '{name}'; known models: {string.Join(", ", All.Select(m => m.Name))}");
         return e.Create(options ?? new ModelOptions());
     }
 

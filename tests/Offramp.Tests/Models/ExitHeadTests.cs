@@ -34,7 +34,8 @@ public class ExitHeadTests
     [Fact]
     public void SdnExitHead_AlphaInit_IsUniformZeroOne()
     {
-        var alphas = Enumerable.Range(0, 200).Select(i => new SdnExitHead(1, 8, 8, 2, new Rng((ulong)i)).Alpha!.Item()).ToList();
+        var alphas = Enumerable.Range(0, 200)
+            .Select(i => new SdnExitHead(1, 8, 8, 2, new Rng((ulong)i)).Alpha!.Item()).ToList();
         Assert.All(alphas, a => Assert.InRange(a, 0.0, 1.0));
         Assert.InRange(alphas.Average(), 0.4, 0.6);
     }

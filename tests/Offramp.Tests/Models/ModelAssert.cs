@@ -31,9 +31,11 @@ internal static class ModelAssert
             }
         }
 
-        Assert.True(bad == 0, $"{what}: {bad}/{e.Length} mismatches (atol {atol}, rtol {rtol}), max |diff| {maxDiff:G4}:{sb}");
+        Assert.True(bad == 0,
+            $"{what}: {bad}/{e.Length} mismatches (atol {atol}, rtol {rtol}), max |diff| {maxDiff:G4}:{sb}");
     }
 
     /// <summary>A (N, C, H, W) batch of N(0, 1) values from a fixed seed.</summary>
-    public static Tensor Batch(ulong seed, int n, int[] sampleShape) => Tensor.Randn(new Rng(seed), [n, .. sampleShape]);
+    public static Tensor Batch(ulong seed, int n, int[] sampleShape) =>
+        Tensor.Randn(new Rng(seed), [n, .. sampleShape]);
 }

@@ -89,7 +89,8 @@ public class ModelMatrixTests
         for (int k = 0; k < model.Exits.Count; k++)
         {
             var logits = model.RunToExit(state, k);
-            ModelAssert.Close(all[k].IndexSelect(0, alive), logits, Atol, Rtol, $"{name}/{head} exit {k} rows [{string.Join(", ", alive)}]");
+            ModelAssert.Close(all[k].IndexSelect(0, alive), logits, Atol, Rtol,
+                $"{name}/{head} exit {k} rows [{string.Join(", ", alive)}]");
             if (k == model.Exits.Count - 1)
             {
                 break;

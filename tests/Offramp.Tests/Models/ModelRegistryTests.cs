@@ -9,7 +9,9 @@ public class ModelRegistryTests
     public void All_HoldsTheResNets_WithUniqueNames()
     {
         var names = ModelRegistry.All.Select(e => e.Name).ToList();
-        Assert.Subset(names.ToHashSet(), new HashSet<string> { "resnet8", "resnet20", "resnet32", "resnet56", "resnet110", "resnet18", "resnet34", "resnet50" });
+        string[] resnets =
+            ["resnet8", "resnet20", "resnet32", "resnet56", "resnet110", "resnet18", "resnet34", "resnet50"];
+        Assert.Subset(names.ToHashSet(), resnets.ToHashSet());
         Assert.Equal(names.Count, names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.All(ModelRegistry.All, e => Assert.False(string.IsNullOrWhiteSpace(e.Description)));
     }

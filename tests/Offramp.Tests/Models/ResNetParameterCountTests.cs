@@ -26,14 +26,16 @@ public class ResNetParameterCountTests
     [InlineData("resnet50", 25_557_032L, 4_089_184_256L)]
     public void ParameterCountAndMacs_ImageNetFinalExitOnly_MatchTorchvision(string name, long parameters, long macs)
     {
-        var model = ModelRegistry.Create(name, new ModelOptions { NumClasses = 1000, InputShape = [3, 224, 224], ExitAfter = [] });
+        var model = ModelRegistry.Create(name,
+            new ModelOptions { NumClasses = 1000, InputShape = [3, 224, 224], ExitAfter = [] });
         Assert.Equal(parameters, model.ParameterCount());
         Assert.Equal(macs, Assert.Single(model.Exits).Macs);
     }
 
     /// <summary>
     /// CIFAR ResNet of depth 6n+2 with option-B shortcuts, counted by hand: stem conv 3×3 (c_in→16) + BN; per basic
-    /// block 9·cin·c + 9·c·c convs and two BNs (2c each); a projection (cin·c + 2c) where the width changes; fc 64·K + K.
+    /// block 9·cin·c + 9·c·c convs and two BNs (2c each); a projection (cin·c + 2c) where the width changes;
+    /// fc 64·K + K.
     /// </summary>
     private static long CifarOptionB(int n, int cin, int k)
     {
@@ -79,7 +81,8 @@ public class ResNetParameterCountTests
     {
         // resnet20 at 32×32: exits after stage 1 (16 ch) and stage 2 (32 ch), each C·K + K.
         long backbone = CifarOptionB(3, 3, 10);
-        Assert.Equal(backbone + (16 * 10 + 10) + (32 * 10 + 10), Count("resnet20", [3, 32, 32], 10, defaultExits: true));
+        Assert.Equal(backbone + (16 * 10 + 10) + (32 * 10 + 10),
+            Count("resnet20", [3, 32, 32], 10, defaultExits: true));
     }
 
     [Fact]
@@ -98,6 +101,7 @@ public class ResNetParameterCountTests
         var rng = new Offramp.Engine.Rng(0);
         Assert.Equal(64 * 10 + 10, new LinearExitHead(64, 10, rng).ParameterCount());
         Assert.Equal(8 * 7 * 7 * 10 + 10 + 1, new SdnExitHead(8, 7, 7, 10, rng).ParameterCount()); // k = 1, grid 7
-        Assert.Equal(8 * 3 * 3 * 10 + 10, new SdnExitHead(8, 3, 3, 10, rng).ParameterCount()); // s < 4: no pooling, no alpha
+        // s < 4: no pooling, no alpha.
+        Assert.Equal(8 * 3 * 3 * 10 + 10, new SdnExitHead(8, 3, 3, 10, rng).ParameterCount());
     }
 }

@@ -48,7 +48,8 @@ public class ResNetTests
     [InlineData("resnet50", true, new[] { 3, 4, 6, 3 }, 320)]
     public void StateDict_FinalExitOnly_HasTorchvisionKeysInOrder(string name, bool bottleneck, int[] depths, int count)
     {
-        var model = Create(name, new ModelOptions { InputShape = [3, 64, 64], NumClasses = 3, WidthMultiplier = 0.125, ExitAfter = [] });
+        var model = Create(name,
+            new ModelOptions { InputShape = [3, 64, 64], NumClasses = 3, WidthMultiplier = 0.125, ExitAfter = [] });
         var expected = TorchvisionKeys(depths, bottleneck);
         Assert.Equal(count, expected.Count);
         Assert.Equal(expected, model.StateDict().Keys.ToList());
@@ -67,14 +68,16 @@ public class ResNetTests
     [Fact]
     public void Create_At224_UsesImageNetStemAndTorchvisionShapes()
     {
-        var model = Create("resnet18", new ModelOptions { InputShape = [3, 224, 224], NumClasses = 1000, ExitAfter = [] });
+        // Width 0.25 keeps construction fast: torchvision's 64/128/…/512 channels become 16/32/…/128.
+        var model = Create("resnet18",
+            new ModelOptions { InputShape = [3, 224, 224], NumClasses = 1000, WidthMultiplier = 0.25, ExitAfter = [] });
         Assert.Equal(ResNetStem.ImageNet, model.Stem);
         Assert.NotNull(model.MaxPool);
-        Assert.Equal([64, 3, 7, 7], model.Conv1.Weight.Shape);
-        Assert.Equal((64, 56, 56), model.BlockOutputShape(0));
-        Assert.Equal((128, 28, 28), model.BlockOutputShape(2));
-        Assert.Equal((512, 7, 7), model.BlockOutputShape(7));
-        Assert.Equal([1000, 512], model.Fc.Weight.Shape);
+        Assert.Equal([16, 3, 7, 7], model.Conv1.Weight.Shape);
+        Assert.Equal((16, 56, 56), model.BlockOutputShape(0));
+        Assert.Equal((32, 28, 28), model.BlockOutputShape(2));
+        Assert.Equal((128, 7, 7), model.BlockOutputShape(7));
+        Assert.Equal([1000, 128], model.Fc.Weight.Shape);
     }
 
     [Theory]
@@ -93,11 +96,13 @@ public class ResNetTests
     public void Stem_Option_OverridesAutoAndRejectsImageNetForCifar()
     {
         var extra = new Dictionary<string, string> { ["stem"] = "imagenet" };
-        var model = Create("resnet18", new ModelOptions { InputShape = [1, 28, 28], WidthMultiplier = 0.125, Extra = extra });
+        var model = Create("resnet18",
+            new ModelOptions { InputShape = [1, 28, 28], WidthMultiplier = 0.125, Extra = extra });
         Assert.Equal(ResNetStem.ImageNet, model.Stem);
         Assert.Equal((8, 7, 7), model.BlockOutputShape(0));
         Assert.Throws<ArgumentException>(() => Create("resnet20", new ModelOptions { Extra = extra }));
-        Assert.Throws<ArgumentException>(() => Create("resnet18", new ModelOptions { Extra = new Dictionary<string, string> { ["stem"] = "deep" } }));
+        var deep = new Dictionary<string, string> { ["stem"] = "deep" };
+        Assert.Throws<ArgumentException>(() => Create("resnet18", new ModelOptions { Extra = deep }));
     }
 
     [Fact]
@@ -131,7 +136,8 @@ public class ResNetTests
     [InlineData(new[] { 2, 2 })]
     public void ExitAfter_Invalid_Throws(int[] exitAfter)
     {
-        var e = Assert.Throws<ArgumentException>(() => Create("resnet18", new ModelOptions { WidthMultiplier = 0.125, ExitAfter = exitAfter }));
+        var e = Assert.Throws<ArgumentException>(
+            () => Create("resnet18", new ModelOptions { WidthMultiplier = 0.125, ExitAfter = exitAfter }));
         Assert.Contains("0..6", e.Message, StringComparison.Ordinal);
     }
 
@@ -177,7 +183,11 @@ public class ResNetTests
     [InlineData("resnet50", "bn3")]
     public void ZeroInitLast_ZeroesTheLastBatchNormOfEveryBlock(string name, string last)
     {
-        var options = new ModelOptions { WidthMultiplier = 0.125, Extra = new Dictionary<string, string> { ["zero_init_last"] = "true" } };
+        var options = new ModelOptions
+        {
+            WidthMultiplier = 0.125,
+            Extra = new Dictionary<string, string> { ["zero_init_last"] = "true" },
+        };
         var model = Create(name, options);
         Assert.True(model.ZeroInitLast);
         foreach (var b in model.BlockNames)
@@ -203,7 +213,8 @@ public class ResNetTests
         Assert.Equal(stem + stage1 + 160 + stage + 320, model.Exits[1].Macs);
         Assert.Equal(stem + stage1 + 160 + 2 * stage + 320 + 640, model.Exits[2].Macs);
         // Without exits: 40,813,184 (the paper's option-A ResNet-20 is the familiar 40.55M: 2·131,072 less).
-        Assert.Equal(40_813_184, Assert.Single(Create("resnet20", new ModelOptions { InputShape = [3, 32, 32], ExitAfter = [] }).Exits).Macs);
+        var plain = Create("resnet20", new ModelOptions { InputShape = [3, 32, 32], ExitAfter = [] });
+        Assert.Equal(40_813_184, Assert.Single(plain.Exits).Macs);
     }
 
     [Fact]

@@ -36,7 +36,8 @@ public abstract class ExitHead : Module
         {
             "linear" => new LinearExitHead(channels, numClasses, rng),
             "sdn" => new SdnExitHead(channels, height, width, numClasses, rng),
-            _ => throw new ArgumentException($"unknown exit head '{kind}'; known heads: {string.Join(", ", Kinds)}", nameof(kind)),
+            _ => throw new ArgumentException(
+                $"unknown exit head '{kind}'; known heads: {string.Join(", ", Kinds)}", nameof(kind)),
         };
 
     /// <summary>Throws unless <paramref name="x"/> is (N, <see cref="InChannels"/>, H, W).</summary>
@@ -44,7 +45,9 @@ public abstract class ExitHead : Module
     {
         if (x.Rank != 4 || x.Shape[1] != InChannels)
         {
-            throw new ArgumentException($"{GetType().Name}(in_channels={InChannels}) expects (N, {InChannels}, H, W), got input {Shape.Format(x.Shape)}");
+            throw new ArgumentException(
+                $"{GetType().Name}(in_channels={InChannels}) expects (N, {InChannels}, H, W), " +
+                $"got input {Shape.Format(x.Shape)}");
         }
     }
 }

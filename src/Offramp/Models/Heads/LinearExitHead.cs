@@ -32,7 +32,8 @@ public sealed class LinearExitHead : ExitHead
     public override long Macs => (long)Fc.InFeatures * Fc.OutFeatures;
 
     /// <summary>x: (N, C, H, W) → logits (N, K).</summary>
-    /// <exception cref="ArgumentException"><paramref name="x"/> is not (N, C, H, W) with C = <see cref="InChannels"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="x"/> is not (N, C, H, W) with C =
+    /// <see cref="InChannels"/>.</exception>
     public override Tensor Forward(Tensor x)
     {
         CheckInput(x);

@@ -38,7 +38,8 @@ public sealed class SdnExitHead : ExitHead
     {
         if (channels <= 0 || height <= 0 || numClasses <= 0 || height != width)
         {
-            throw new ArgumentException($"SdnExitHead needs a square feature map and positive counts; got (C, H, W) = ({channels}, {height}, {width}), classes {numClasses}");
+            throw new ArgumentException("SdnExitHead needs a square feature map and positive counts; got " +
+                $"(C, H, W) = ({channels}, {height}, {width}), classes {numClasses}");
         }
 
         InputSize = height;
@@ -84,13 +85,15 @@ public sealed class SdnExitHead : ExitHead
     public override long Macs => (long)Linear.InFeatures * Linear.OutFeatures;
 
     /// <summary>x: (N, C, s, s) → logits (N, K).</summary>
-    /// <exception cref="ArgumentException"><paramref name="x"/> is not (N, C, s, s) for the C and s of this head.</exception>
+    /// <exception cref="ArgumentException"><paramref name="x"/> is not (N, C, s, s) for the C and s of this
+    /// head.</exception>
     public override Tensor Forward(Tensor x)
     {
         CheckInput(x);
         if (x.Shape[2] != InputSize || x.Shape[3] != InputSize)
         {
-            throw new ArgumentException($"SdnExitHead(in_channels={Channels}, input_size={InputSize}) got input {Shape.Format(x.Shape)}");
+            throw new ArgumentException(
+                $"SdnExitHead(in_channels={Channels}, input_size={InputSize}) got input {Shape.Format(x.Shape)}");
         }
 
         if (Alpha is not null)

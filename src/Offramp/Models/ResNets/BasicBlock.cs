@@ -28,7 +28,8 @@ public sealed class BasicBlock : ResNetBlock
             throw new ArgumentException($"BasicBlock: invalid in={inChannels}, planes={planes}, stride={stride}");
         }
 
-        Conv1 = RegisterModule("conv1", new Conv2d(inChannels, planes, 3, rng, stride: stride, padding: 1, bias: false));
+        Conv1 = RegisterModule("conv1",
+            new Conv2d(inChannels, planes, 3, rng, stride: stride, padding: 1, bias: false));
         Bn1 = RegisterModule("bn1", new BatchNorm2d(planes));
         Conv2 = RegisterModule("conv2", new Conv2d(planes, planes, 3, rng, padding: 1, bias: false));
         Bn2 = RegisterModule("bn2", new BatchNorm2d(planes));

@@ -20,7 +20,8 @@ public sealed class Bottleneck : ResNetBlock
     private readonly int _out;
     private readonly int _stride;
 
-    /// <summary>Creates the block (output 4·<paramref name="planes"/> channels); the 3×3 conv carries the stride.</summary>
+    /// <summary>Creates the block (output 4·<paramref name="planes"/> channels); the 3×3 conv carries the
+    /// stride.</summary>
     /// <exception cref="ArgumentException">A channel count or the stride is not positive.</exception>
     public Bottleneck(int inChannels, int planes, int stride, Rng rng)
     {

@@ -10,8 +10,8 @@
 // Deviations:
 // - CIFAR ResNet-20/32/56/110 (§4.2) use projection shortcuts (option B: 1×1 conv + BN, torchvision's downsample, as
 //   SDN's ResNet-56) instead of the paper's zero-padding identity (option A); each width change adds C·2C + 2·2C
-//   parameters (2,752 in all at width 1: ResNet-20 has 272,474 instead of 269,722 with 3 input channels and 10 classes). Their stem,
-//   stages and classifier reuse torchvision's names (conv1, bn1, layer1..3, fc).
+//   parameters (2,752 in all at width 1: ResNet-20 has 272,474 instead of 269,722 with 3 input channels and 10
+//   classes). Their stem, stages and classifier reuse torchvision's names (conv1, bn1, layer1..3, fc).
 // - Small inputs: an ImageNet-style ResNet on inputs under 64 pixels a side uses a 3×3 stride-1 stem without max
 //   pool (Extra "stem" = "imagenet" | "small" | "auto" overrides), the usual CIFAR adaptation.
 // - No torchvision groups/width_per_group/dilation (ResNeXt, wide ResNets) and no timm stem/downsample variants.
@@ -55,10 +55,13 @@ public sealed class ResNet : MultiExitModel
     public ResNet(ResNetArch arch, ModelOptions options)
     {
         if (options.InputShape is not { Length: 3 } || options.InputShape.Any(d => d <= 0) || options.NumClasses <= 0
-            || !(options.WidthMultiplier > 0) || arch.Depths.Length != arch.Widths.Length || arch.Depths.Any(d => d <= 0))
+            || !(options.WidthMultiplier > 0) || arch.Depths.Length != arch.Widths.Length
+            || arch.Depths.Any(d => d <= 0))
         {
-            throw new ArgumentException($"ResNet: invalid options: input shape ({string.Join(", ", options.InputShape ?? [])}), " +
-                $"classes {options.NumClasses}, width multiplier {options.WidthMultiplier}, depths [{string.Join(", ", arch.Depths)}]");
+            throw new ArgumentException(
+                $"ResNet: invalid options: input shape ({string.Join(", ", options.InputShape ?? [])}), " +
+                $"classes {options.NumClasses}, width multiplier {options.WidthMultiplier}, " +
+                $"depths [{string.Join(", ", arch.Depths)}]");
         }
 
         Arch = arch;
@@ -253,7 +256,8 @@ public sealed class ResNet : MultiExitModel
         {
             if (sorted[i] < 0 || sorted[i] >= n - 1 || (i > 0 && sorted[i] == sorted[i - 1]))
             {
-                throw new ArgumentException($"ResNet: ExitAfter [{string.Join(", ", exitAfter)}] must hold distinct block " +
+                throw new ArgumentException(
+                    $"ResNet: ExitAfter [{string.Join(", ", exitAfter)}] must hold distinct block " +
                     $"indices in 0..{n - 2} ({n} blocks; block {n - 1} feeds the final exit 'fc')");
             }
         }
@@ -304,7 +308,9 @@ public sealed class ResNet : MultiExitModel
             return false;
         }
 
-        return bool.TryParse(v, out bool b) ? b : throw new ArgumentException($"ResNet: option '{key}' must be true or false, got '{v}'");
+        return bool.TryParse(v, out bool b)
+            ? b
+            : throw new ArgumentException($"ResNet: option '{key}' must be true or false, got '{v}'");
     }
 
     /// <summary>timm's channel_multiplier: int(multiplier · channels), at least 1.</summary>
@@ -313,5 +319,6 @@ public sealed class ResNet : MultiExitModel
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>
-        string.Create(CultureInfo.InvariantCulture, $"stem={Stem}, exits=[{string.Join(", ", _exits.Select(e => e.Name))}], head={HeadKind}");
+        string.Create(CultureInfo.InvariantCulture,
+            $"stem={Stem}, exits=[{string.Join(", ", _exits.Select(e => e.Name))}], head={HeadKind}");
 }

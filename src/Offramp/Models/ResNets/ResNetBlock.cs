@@ -28,7 +28,8 @@ public abstract class ResNetBlock : Module
     /// <summary>The last BatchNorm of the residual branch (zeroed by timm's <c>zero_init_last</c>).</summary>
     public abstract BatchNorm2d LastBatchNorm { get; }
 
-    /// <summary>Output spatial size for an input of <paramref name="h"/>×<paramref name="w"/> (3×3 conv, padding 1).</summary>
+    /// <summary>Output spatial size for an input of <paramref name="h"/>×<paramref name="w"/> (3×3 conv,
+    /// padding 1).</summary>
     public (int H, int W) OutputSize(int h, int w) => ((h - 1) / Stride + 1, (w - 1) / Stride + 1);
 
     /// <summary>
@@ -41,20 +42,25 @@ public abstract class ResNetBlock : Module
     internal static long ConvMacs(Conv2d conv, int h, int w)
     {
         var (oh, ow) = conv.OutputSize(h, w);
-        return (long)conv.OutChannels * oh * ow * (conv.InChannels / conv.Groups) * conv.KernelSize.H * conv.KernelSize.W;
+        return (long)conv.OutChannels * oh * ow * (conv.InChannels / conv.Groups)
+            * conv.KernelSize.H * conv.KernelSize.W;
     }
 
     /// <summary>MACs of the projection shortcut (0 for the identity).</summary>
-    private protected long DownsampleMacs(int h, int w) => Downsample is null ? 0 : ConvMacs((Conv2d)Downsample[0], h, w);
+    private protected long DownsampleMacs(int h, int w) =>
+        Downsample is null ? 0 : ConvMacs((Conv2d)Downsample[0], h, w);
 
-    /// <summary>Zeroes the last BatchNorm's weight, so the block starts as its shortcut (timm's zero_init_last).</summary>
+    /// <summary>Zeroes the last BatchNorm's weight, so the block starts as its shortcut (timm's
+    /// zero_init_last).</summary>
     public void ZeroInitLast() => LastBatchNorm.Weight!.Fill(0.0);
 
     /// <summary>torchvision's projection: <c>downsample</c> = Sequential(conv1x1(stride, bias=False), BatchNorm2d),
     /// used when the stride or the channel count changes.</summary>
     private protected static Sequential? MakeDownsample(int inChannels, int outChannels, int stride, Rng rng) =>
         stride != 1 || inChannels != outChannels
-            ? new Sequential(new Conv2d(inChannels, outChannels, 1, rng, stride: stride, bias: false), new BatchNorm2d(outChannels))
+            ? new Sequential(
+                new Conv2d(inChannels, outChannels, 1, rng, stride: stride, bias: false),
+                new BatchNorm2d(outChannels))
             : null;
 
     /// <summary>relu(residual + shortcut(x)): the end of every block.</summary>
@@ -69,7 +75,8 @@ public abstract class ResNetBlock : Module
     {
         if (x.Rank != 4 || x.Shape[1] != InChannels)
         {
-            throw new ArgumentException($"{GetType().Name}(in={InChannels}, out={OutChannels}) expects (N, {InChannels}, H, W), got input {Shape.Format(x.Shape)}");
+            throw new ArgumentException($"{GetType().Name}(in={InChannels}, out={OutChannels}) expects " +
+                $"(N, {InChannels}, H, W), got input {Shape.Format(x.Shape)}");
         }
     }
 

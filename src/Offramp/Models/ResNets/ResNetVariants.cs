@@ -15,9 +15,12 @@ public static class ResNetVariants
         ("resnet32", ResNetArch.Cifar(32), "CIFAR ResNet-32, 466,906 params (paper 0.46M)"),
         ("resnet56", ResNetArch.Cifar(56), "CIFAR ResNet-56, 855,770 params (paper 0.85M)"),
         ("resnet110", ResNetArch.Cifar(110), "CIFAR ResNet-110, 1,730,714 params (paper 1.7M)"),
-        ("resnet18", ResNetArch.ImageNet(ResNetBlockKind.Basic, 2, 2, 2, 2), "ImageNet ResNet-18 (torchvision), 11,689,512 params"),
-        ("resnet34", ResNetArch.ImageNet(ResNetBlockKind.Basic, 3, 4, 6, 3), "ImageNet ResNet-34 (torchvision), 21,797,672 params"),
-        ("resnet50", ResNetArch.ImageNet(ResNetBlockKind.Bottleneck, 3, 4, 6, 3), "ImageNet ResNet-50 (torchvision), 25,557,032 params"),
+        ("resnet18", ResNetArch.ImageNet(ResNetBlockKind.Basic, 2, 2, 2, 2),
+            "ImageNet ResNet-18 (torchvision), 11,689,512 params"),
+        ("resnet34", ResNetArch.ImageNet(ResNetBlockKind.Basic, 3, 4, 6, 3),
+            "ImageNet ResNet-34 (torchvision), 21,797,672 params"),
+        ("resnet50", ResNetArch.ImageNet(ResNetBlockKind.Bottleneck, 3, 4, 6, 3),
+            "ImageNet ResNet-50 (torchvision), 25,557,032 params"),
     ];
 
     /// <summary>Adds every variant to <paramref name="entries"/>.</summary>
