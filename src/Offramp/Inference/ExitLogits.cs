@@ -23,6 +23,7 @@ public sealed partial class ExitLogits
     private readonly string[] _exitNames;
     private readonly Lazy<int[]> _predictions;
     private readonly Lazy<double[]>[] _scores;
+    private ModelIdentity? _identity;
 
     /// <summary>Creates the set over a copy of <paramref name="values"/> ((E, N, K) row-major).</summary>
     /// <param name="values">E·N·K outputs, exit-major then sample then class; all finite.</param>
@@ -104,7 +105,7 @@ public sealed partial class ExitLogits
     public ReadOnlySpan<float> Values => _values;
 
     /// <summary>The identity of the model these outputs come from (name, exit names, costs).</summary>
-    public ModelIdentity Identity => new(ModelName, _exitNames, _costs);
+    public ModelIdentity Identity => _identity ??= new(ModelName, _exitNames, _costs);
 
     /// <summary>Exit <paramref name="exit"/>'s K outputs for sample <paramref name="sample"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An index is out of range.</exception>
@@ -245,6 +246,9 @@ public sealed partial class ExitLogits
 
         return new ExitLogits(values, perExit.Count, n, classes, [.. costs], labels?.ToArray(), exitNames?.ToArray(), modelName, isProbabilities);
     }
+
+    /// <summary>The labels array itself (not copied; never modify).</summary>
+    internal int[]? LabelArray => _labels;
 
     /// <summary>argmax per (exit, sample), index k·N + n.</summary>
     internal int[] Predictions => _predictions.Value;

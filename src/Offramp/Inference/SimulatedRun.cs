@@ -90,16 +90,25 @@ public sealed class SimulatedRun
     public override string ToString() => FormattableString.Invariant(
         $"acc {Accuracy:F4}, cost {AverageCost:G6}, exits [{string.Join(", ", _histogram)}]");
 
-    /// <summary>Σ_k (n_k / N)·C_k: MSDNet's expected cost, summed in exit order (the calibrator uses the same
-    /// function, so a calibration cost and a run's cost on the same data agree to the bit).</summary>
+    /// <summary>
+    /// Σ_k (n_k / N)·C_k, MSDNet's expected cost, computed as (Σ_k n_k·C_k) / N — exact before the division for
+    /// integer MAC counts below 2^53 — and clamped to [min, max] of the C_k actually used, where the true average
+    /// lies; so a mix of exits with equal costs never comes out an ulp above them. The calibrator uses this same
+    /// function, so a calibration cost and a run's cost on the same data agree to the bit.
+    /// </summary>
     internal static double ExpectedCost(int[] counts, int n, IReadOnlyList<double> costs)
     {
-        double c = 0;
+        double total = 0, lo = double.PositiveInfinity, hi = double.NegativeInfinity;
         for (int k = 0; k < counts.Length; k++)
         {
-            c += (double)counts[k] / n * costs[k];
+            if (counts[k] > 0)
+            {
+                total += counts[k] * costs[k];
+                lo = Math.Min(lo, costs[k]);
+                hi = Math.Max(hi, costs[k]);
+            }
         }
 
-        return c;
+        return Math.Clamp(total / n, lo, hi);
     }
 }

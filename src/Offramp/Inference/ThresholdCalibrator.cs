@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 
 namespace Offramp.Inference;
@@ -23,6 +24,7 @@ public sealed partial class ThresholdCalibrator
     private readonly double[] _scores;
     private readonly int[] _predictions;
     private readonly int[][] _order;
+    private readonly int[]? _labels;
 
     /// <summary>Prepares the search on calibration outputs: computes every confidence and sorts each exit's once.</summary>
     /// <param name="calibration">Held-out outputs with labels (for the calibration accuracy; unlabelled gives NaN).</param>
@@ -40,6 +42,7 @@ public sealed partial class ThresholdCalibrator
         Measure = measure;
         _scores = calibration.Scores(measure);
         _predictions = calibration.Predictions;
+        _labels = calibration.LabelArray;
         int n = calibration.Samples;
         _order = new int[calibration.Exits - 1][];
         for (int k = 0; k < _order.Length; k++)
@@ -119,60 +122,67 @@ public sealed partial class ThresholdCalibrator
         CheckDistribution(q, e);
         var scoreT = new double[e];
         var target = new int[e];
-        var exitAt = new int[n];
-        Array.Fill(exitAt, e - 1);
-        var exited = new bool[n];
-        for (int k = 0; k < e - 1; k++)
+        // exitAt[i] = e − 1 means "not exited yet" while exits 0..e−2 are walked (pooled: N can be large and
+        // the budget search calls this thousands of times).
+        int[] exitAt = ArrayPool<int>.Shared.Rent(n);
+        int[] histogram = new int[e];
+        int right = 0;
+        try
         {
-            scoreT[k] = double.PositiveInfinity;
-            long outN = (long)Math.Floor(n * q[k]);
-            target[k] = (int)Math.Min(outN, n);
-            if (outN < 1)
+            Array.Fill(exitAt, e - 1, 0, n);
+            for (int k = 0; k < e - 1; k++)
             {
-                continue;
-            }
-
-            // Walk the samples by descending score, counting those not yet exited; the outN-th sets τ_k.
-            long count = 0;
-            int kn = k * n;
-            foreach (int i in _order[k])
-            {
-                if (!exited[i] && ++count == outN)
+                scoreT[k] = double.PositiveInfinity;
+                long outN = (long)Math.Floor(n * q[k]);
+                target[k] = (int)Math.Min(outN, n);
+                if (outN < 1)
                 {
-                    scoreT[k] = _scores[kn + i];
-                    break;
+                    continue;
                 }
-            }
 
-            if (double.IsPositiveInfinity(scoreT[k]))
-            {
-                continue;
+                // Walk the samples by descending score, counting those not yet exited; the outN-th sets τ_k.
+                long count = 0;
+                int kn = k * n;
+                foreach (int i in _order[k])
+                {
+                    if (exitAt[i] == e - 1 && ++count == outN)
+                    {
+                        scoreT[k] = _scores[kn + i];
+                        break;
+                    }
+                }
+
+                double t = scoreT[k];
+                if (double.IsPositiveInfinity(t))
+                {
+                    continue;
+                }
+
+                for (int i = 0; i < n; i++)
+                {
+                    if (exitAt[i] == e - 1 && _scores[kn + i] >= t)
+                    {
+                        exitAt[i] = k;
+                    }
+                }
             }
 
             for (int i = 0; i < n; i++)
             {
-                if (!exited[i] && _scores[kn + i] >= scoreT[k])
+                int k = exitAt[i];
+                histogram[k]++;
+                if (_labels is not null && _predictions[(k * n) + i] == _labels[i])
                 {
-                    exited[i] = true;
-                    exitAt[i] = k;
+                    right++;
                 }
             }
         }
-
-        scoreT[e - 1] = double.NegativeInfinity;
-        var histogram = new int[e];
-        int right = 0;
-        var labels = _calibration.Labels;
-        for (int i = 0; i < n; i++)
+        finally
         {
-            int k = exitAt[i];
-            histogram[k]++;
-            if (labels is not null && _predictions[(k * n) + i] == labels[i])
-            {
-                right++;
-            }
+            ArrayPool<int>.Shared.Return(exitAt);
         }
 
+        scoreT[e - 1] = double.NegativeInfinity;
         var thresholds = scoreT.Select(t => ExitConfidence.ToScoreThreshold(Measure, t)).ToArray();
         return new CalibrationPoint(
             generator,
@@ -184,7 +194,7 @@ public sealed partial class ThresholdCalibrator
             target,
             histogram,
             SimulatedRun.ExpectedCost(histogram, n, _calibration.Costs),
-            labels is null ? double.NaN : (double)right / n);
+            _labels is null ? double.NaN : (double)right / n);
     }
 
     private void CheckFamily(ExitDistributionFamily family)
