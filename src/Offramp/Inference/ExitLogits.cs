@@ -154,7 +154,13 @@ public sealed partial class ExitLogits
 
         var exits = batches[0].Exits;
         int e = exits.Count;
-        int k = batches[0][0].Rank == 2 ? batches[0][0].Shape[1] : -1;
+        if (batches[0][0].Rank != 2)
+        {
+            throw new ArgumentException(
+                $"ExitLogits.FromOutputs: batch 0 exit '{exits[0].Name}' logits {Engine.Shape.Format(batches[0][0].Shape)}, expected (N, K)", nameof(batches));
+        }
+
+        int k = batches[0][0].Shape[1];
         long n = 0;
         for (int b = 0; b < batches.Count; b++)
         {

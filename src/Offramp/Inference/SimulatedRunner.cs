@@ -43,7 +43,7 @@ public static class SimulatedRunner
             }
         }
 
-        return new SimulatedRun(logits, exitAt, policy.ToString() ?? policy.Name);
+        return new SimulatedRun(logits, exitAt, policy is ThresholdPolicy or PatiencePolicy ? policy.ToString()! : policy.Name);
     }
 
     /// <summary>Every sample answers at exit <paramref name="exit"/> (a deadline that interrupts after it).</summary>

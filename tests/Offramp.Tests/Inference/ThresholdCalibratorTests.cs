@@ -139,6 +139,9 @@ public sealed class ThresholdCalibratorTests
         Assert.All(curve.Points, p => Assert.Equal(80, p.Test!.Samples));
         Assert.Equal(cal.Costs, curve.Anytime.Select(a => a.Cost));
         Assert.Equal(4, curve.AccuracyAtCostFractions().Count);
+
+        // Dyn-Perceiver's list holds p = 1 twice (indices 16 and 17): two identical points.
+        Assert.Equal(curve.Points[16].Calibration.Thresholds, curve.Points[17].Calibration.Thresholds);
     }
 
     [Fact]
