@@ -39,8 +39,11 @@ internal enum GemmPath
 /// </remarks>
 internal static unsafe partial class Gemm
 {
-    /// <summary>Depth of a k block: a packed B micro-panel (KC × 32 floats, 24 KiB) stays in L1.</summary>
-    internal const int KC = 192;
+    /// <summary>
+    /// Largest depth of a k block: a packed B micro-panel (KC × 32 floats, 32 KiB) stays in L1. k is cut into
+    /// ⌈k / KC⌉ blocks of equal depth (rounded up to 8), so the summation order depends on k alone.
+    /// </summary>
+    internal const int KC = 256;
 
     /// <summary>Rows of op(A) packed per task (multiple of every MR): MC × KC floats stay in L2.</summary>
     internal const int MC = 288;
@@ -154,15 +157,16 @@ internal static unsafe partial class Gemm
         float* packB = PackBufferB(KC * RoundUp(Math.Min(NC, n), nr));
         nint pa = (nint)a, pb = (nint)b, pc = (nint)c, pbuf = (nint)packB;
 
+        int kStep = Math.Min(KC, RoundUp(CeilDiv(k, CeilDiv(k, KC)), 8));
         for (int jc = 0; jc < n; jc += NC)
         {
             int nc = Math.Min(NC, n - jc);
             int panels = CeilDiv(nc, nr);
             int chunkPanels = Math.Min(panels, Math.Max(minChunkPanels, CeilDiv(panels, chunkTarget)));
             int cBlocks = CeilDiv(panels, chunkPanels);
-            for (int p0 = 0; p0 < k; p0 += KC)
+            for (int p0 = 0; p0 < k; p0 += kStep)
             {
-                int kc = Math.Min(KC, k - p0);
+                int kc = Math.Min(kStep, k - p0);
                 bool overwrite = p0 == 0 && beta == 0;
                 float betaEff = p0 == 0 ? beta : 1f;
                 int jc0 = jc, pp0 = p0;
