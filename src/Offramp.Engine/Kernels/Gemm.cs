@@ -118,7 +118,7 @@ internal static unsafe partial class Gemm
     /// <summary>Throws unless a (rows × cols) matrix with leading dimension ld fits in length elements.</summary>
     internal static void CheckOperand(string name, int rows, int cols, int ld, int length)
     {
-        if (rows < 0 || cols < 0 || ld < Math.Max(1, cols))
+        if (rows < 0 || cols < 0 || (rows > 0 && cols > 0 && ld < cols) || ld < 0)
         {
             throw new ArgumentException($"gemm: {name} is ({rows}, {cols}) with leading dimension {ld}");
         }
