@@ -53,19 +53,19 @@ public static class QuickBench
 
         if (all || args.Contains("--gemm"))
         {
-            Console.WriteLine($"{"GEMM (M×N×K)",-36} {"wall GF/s",9} {"cpu GF/s",9} {"% peak",7} {"ref GF/s",9}");
+            Console.WriteLine($"{"GEMM M×N×K op",-19} {"role",-30} {"wall GF/s",9} {"cpu GF/s",9} {"% peak",7} {"ref GF/s",9}");
             foreach (var s in Shapes.Gemm)
             {
                 var st = new GemmState(s);
                 var t = Time(st.Fast);
                 string naive = s.Flops <= 1 << 28 ? $"{s.Flops / Time(st.Reference, 0.2).Cpu / 1e9:F2}" : "skipped";
-                Console.WriteLine($"{s.Name,-36} {s.Flops / t.Wall / 1e9,9:F1} {s.Flops / t.Cpu / 1e9,9:F1} {Pct(s.Flops / t.Cpu / 1e9, peak),7} {naive,9}");
+                Console.WriteLine($"{s.Name,-19} {s.Role,-30} {s.Flops / t.Wall / 1e9,9:F1} {s.Flops / t.Cpu / 1e9,9:F1} {Pct(s.Flops / t.Cpu / 1e9, peak),7} {naive,9}");
             }
         }
 
         if (all || args.Contains("--conv"))
         {
-            Console.WriteLine($"{"conv2d (fwd; fwd+bwd = 3× flops)",-36} {"wall GF/s",9} {"cpu GF/s",9} {"% peak",7} {"f+b cpu",9} {"ref fwd",9}");
+            Console.WriteLine($"{"conv2d (f+b: 3× fwd flops)",-36} {"wall GF/s",9} {"cpu GF/s",9} {"% peak",7} {"f+b cpu",9} {"ref fwd",9}");
             foreach (var s in Shapes.Conv)
             {
                 var st = new ConvState(s);
