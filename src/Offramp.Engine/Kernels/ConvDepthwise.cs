@@ -185,7 +185,7 @@ internal static unsafe class ConvDepthwise
             float* sr = src + ((nint)r * w);
             if (s == 1)
             {
-                new ReadOnlySpan<float>(sr + c0, c1 - c0).CopyTo(new Span<float>(pad.Row(r + top, c0 + left), c1 - c0));
+                Unsafe.CopyBlockUnaligned(p + ((nint)(r + top) * pw) + c0 + left, sr + c0, (uint)((c1 - c0) * sizeof(float)));
             }
             else
             {
