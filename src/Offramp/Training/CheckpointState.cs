@@ -7,31 +7,31 @@ public sealed record CheckpointState
     public const string CurrentFormat = "offramp-checkpoint/1";
 
     /// <summary>Format tag (<see cref="CurrentFormat"/>).</summary>
-    public string Format { get; init; } = CurrentFormat;
+    public required string Format { get; init; }
 
     /// <summary>Epoch in progress, from 0 (equals the epoch count when training is finished).</summary>
-    public int Epoch { get; init; }
+    public required int Epoch { get; init; }
 
     /// <summary>Batches of <see cref="Epoch"/> already trained.</summary>
-    public int BatchInEpoch { get; init; }
+    public required int BatchInEpoch { get; init; }
 
     /// <summary>Optimizer steps done since the start of the run.</summary>
-    public long GlobalStep { get; init; }
+    public required long GlobalStep { get; init; }
 
     /// <summary>Batches per epoch when the checkpoint was written (the data must give the same on resume).</summary>
-    public int BatchesPerEpoch { get; init; }
+    public required int BatchesPerEpoch { get; init; }
 
     /// <summary>Size and SHA-256 of every other file of the checkpoint, by file name.</summary>
-    public Dictionary<string, FileDigest> Files { get; init; } = [];
+    public required Dictionary<string, FileDigest> Files { get; init; }
 
     /// <summary>State words (<c>Rng.GetState</c>) of every random generator the model uses, by module name.</summary>
-    public Dictionary<string, ulong[]> Rng { get; init; } = [];
+    public required Dictionary<string, ulong[]> Rng { get; init; }
 
     /// <summary>Training statistics of the epoch in progress (so a resumed epoch logs the same numbers).</summary>
-    public EpochAccumulators Accumulators { get; init; } = new();
+    public required EpochAccumulators Accumulators { get; init; }
 
     /// <summary>The run's effective config.</summary>
-    public TrainConfig Config { get; init; } = new();
+    public required TrainConfig Config { get; init; }
 }
 
 /// <summary>Length and content hash of a file.</summary>

@@ -12,141 +12,141 @@ public sealed record TrainConfig
     // ---- model ----
 
     /// <summary>Registered model name (<see cref="ModelRegistry"/>); required.</summary>
-    public string Model { get; init; } = "";
+    public string Model { get; set; } = "";
 
     /// <summary>Backbone width multiplier (<see cref="ModelOptions.WidthMultiplier"/>).</summary>
-    public double WidthMultiplier { get; init; } = 1.0;
+    public double WidthMultiplier { get; set; } = 1.0;
 
     /// <summary>Exit placement (<see cref="ModelOptions.ExitAfter"/>); null = the family's default.</summary>
-    public int[]? ExitAfter { get; init; }
+    public int[]? ExitAfter { get; set; }
 
     /// <summary>Exit head kind (<see cref="ModelOptions.Head"/>); null = the family's default.</summary>
-    public string? Head { get; init; }
+    public string? Head { get; set; }
 
     /// <summary>Family-specific model options (<see cref="ModelOptions.Extra"/>).</summary>
-    public Dictionary<string, string>? ModelExtra { get; init; }
+    public Dictionary<string, string>? ModelExtra { get; set; }
 
     // ---- data ----
 
     /// <summary>Data set: <c>fashion-mnist</c> or <c>synthetic</c> (generated class blobs, for smoke tests).</summary>
-    public string Dataset { get; init; } = "fashion-mnist";
+    public string Dataset { get; set; } = "fashion-mnist";
 
     /// <summary>Folder of the data set's files; null = the data set's default location.</summary>
-    public string? DataDir { get; init; }
+    public string? DataDir { get; set; }
 
     /// <summary>Training samples held out (stratified) for per-epoch validation; 0 = none.</summary>
-    public int HeldOut { get; init; } = 5000;
+    public int HeldOut { get; set; } = 5000;
 
     /// <summary>Use only the first N training samples (after the held-out split); null = all.</summary>
-    public int? TrainLimit { get; init; }
+    public int? TrainLimit { get; set; }
 
     /// <summary>Samples per training batch.</summary>
-    public int BatchSize { get; init; } = 128;
+    public int BatchSize { get; set; } = 128;
 
     /// <summary>Samples per evaluation batch.</summary>
-    public int EvalBatchSize { get; init; } = 500;
+    public int EvalBatchSize { get; set; } = 500;
 
     /// <summary>Drop the last, smaller batch of each epoch.</summary>
-    public bool DropLast { get; init; }
+    public bool DropLast { get; set; }
 
     /// <summary>Random crop (padding 4) and horizontal flip on training batches.</summary>
-    public bool Augment { get; init; }
+    public bool Augment { get; set; }
 
     /// <summary>Random-erasing probability (0 = off).</summary>
-    public double RandomErasing { get; init; }
+    public double RandomErasing { get; set; }
 
     /// <summary>Mixup's Beta(α, α) parameter (0 = off).</summary>
-    public double MixupAlpha { get; init; }
+    public double MixupAlpha { get; set; }
 
     /// <summary>CutMix's Beta(α, α) parameter (0 = off).</summary>
-    public double CutmixAlpha { get; init; }
+    public double CutmixAlpha { get; set; }
 
     /// <summary>Chance of mixing a batch when mixup or cutmix is on.</summary>
-    public double MixupProb { get; init; } = 1.0;
+    public double MixupProb { get; set; } = 1.0;
 
     // ---- optimisation ----
 
     /// <summary>Number of epochs.</summary>
-    public int Epochs { get; init; } = 10;
+    public int Epochs { get; set; } = 10;
 
     /// <summary>Optimizer: <c>sgd</c> or <c>adamw</c>.</summary>
-    public string Optimizer { get; init; } = "sgd";
+    public string Optimizer { get; set; } = "sgd";
 
     /// <summary>Peak learning rate.</summary>
-    public double Lr { get; init; } = 0.1;
+    public double Lr { get; set; } = 0.1;
 
     /// <summary>SGD momentum.</summary>
-    public double Momentum { get; init; } = 0.9;
+    public double Momentum { get; set; } = 0.9;
 
     /// <summary>SGD Nesterov momentum.</summary>
-    public bool Nesterov { get; init; }
+    public bool Nesterov { get; set; }
 
     /// <summary>AdamW β1.</summary>
-    public double Beta1 { get; init; } = 0.9;
+    public double Beta1 { get; set; } = 0.9;
 
     /// <summary>AdamW β2.</summary>
-    public double Beta2 { get; init; } = 0.999;
+    public double Beta2 { get; set; } = 0.999;
 
     /// <summary>Weight decay (L2 for SGD, decoupled for AdamW); biases and norm weights get none (timm).</summary>
-    public double WeightDecay { get; init; } = 5e-4;
+    public double WeightDecay { get; set; } = 5e-4;
 
     /// <summary>Learning-rate schedule: <c>cosine</c>, <c>step</c> or <c>constant</c>; applied per step.</summary>
-    public string Schedule { get; init; } = "cosine";
+    public string Schedule { get; set; } = "cosine";
 
     /// <summary>Linear warm-up length in epochs (may be fractional).</summary>
-    public double WarmupEpochs { get; init; }
+    public double WarmupEpochs { get; set; }
 
     /// <summary>Learning rate at the start of the warm-up.</summary>
-    public double WarmupStartLr { get; init; }
+    public double WarmupStartLr { get; set; }
 
     /// <summary>Final learning rate of the cosine schedule.</summary>
-    public double MinLr { get; init; }
+    public double MinLr { get; set; }
 
     /// <summary>Epochs at which the <c>step</c> schedule multiplies the rate by <see cref="LrGamma"/>.</summary>
-    public int[]? LrMilestones { get; init; }
+    public int[]? LrMilestones { get; set; }
 
     /// <summary>Decay factor of the <c>step</c> schedule.</summary>
-    public double LrGamma { get; init; } = 0.1;
+    public double LrGamma { get; set; } = 0.1;
 
     /// <summary>Clip the global gradient norm to this value; null = no clipping.</summary>
-    public double? GradClip { get; init; }
+    public double? GradClip { get; set; }
 
     /// <summary>EMA decay of the weights (e.g. 0.999); null = no EMA. With EMA, evaluation uses the EMA weights.</summary>
-    public double? EmaDecay { get; init; }
+    public double? EmaDecay { get; set; }
 
     // ---- loss ----
 
     /// <summary>Per-exit loss weights (see <see cref="ExitWeighting"/>): equal, increasing, final2 or numbers.</summary>
-    public ExitWeighting ExitWeights { get; init; } = ExitWeighting.Equal;
+    public ExitWeighting ExitWeights { get; set; } = ExitWeighting.Equal;
 
     /// <summary>Label smoothing ε for hard labels (mixup/cutmix fold it into their soft targets).</summary>
-    public double LabelSmoothing { get; init; }
+    public double LabelSmoothing { get; set; }
 
     /// <summary>Self-distillation weight α (0 = off); see <see cref="MultiExitLoss"/>.</summary>
-    public double DistillAlpha { get; init; }
+    public double DistillAlpha { get; set; }
 
     /// <summary>Self-distillation temperature T.</summary>
-    public double DistillTemperature { get; init; } = 1.0;
+    public double DistillTemperature { get; set; } = 1.0;
 
     /// <summary>Self-distillation form: <c>additive</c> (Dyn-Perceiver code) or <c>convex</c> (paper Eq. 3).</summary>
-    public string DistillMode { get; init; } = "additive";
+    public string DistillMode { get; set; } = "additive";
 
     // ---- run ----
 
     /// <summary>Seed of everything random: initialisation, data order, augmentation, dropout.</summary>
-    public ulong Seed { get; init; }
+    public ulong Seed { get; set; }
 
     /// <summary>Kernel threads (<c>Parallelism.Threads</c>); null = every core. Results do not depend on it.</summary>
-    public int? Threads { get; init; }
+    public int? Threads { get; set; }
 
     /// <summary>Run directory (config, log, checkpoints, final weights).</summary>
-    public string? Out { get; init; }
+    public string? Out { get; set; }
 
     /// <summary>Write a checkpoint every N epochs (0 = only at the end).</summary>
-    public int CheckpointEveryEpochs { get; init; } = 1;
+    public int CheckpointEveryEpochs { get; set; } = 1;
 
     /// <summary>Also write a checkpoint every N optimizer steps (0 = off).</summary>
-    public int CheckpointEverySteps { get; init; }
+    public int CheckpointEverySteps { get; set; }
 
     /// <summary>The loss settings this config describes.</summary>
     public MultiExitLossOptions LossOptions() => new()

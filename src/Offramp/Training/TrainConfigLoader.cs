@@ -114,7 +114,8 @@ public static class TrainConfigLoader
     public static ConfigKey Find(string name, string source)
     {
         var n = name.TrimStart('-').Replace('-', '_');
-        return Keys.FirstOrDefault(k => k.Name == n) ?? throw new ConfigException(source, name, UnknownReason(n));
+        return Keys.FirstOrDefault(k => k.Name == n)
+            ?? throw new ConfigException(source, source == CommandLine ? "--" + n.Replace('_', '-') : name, UnknownReason(n));
     }
 
     private static void Check(JsonObject tree, string source)

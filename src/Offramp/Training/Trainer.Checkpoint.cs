@@ -26,6 +26,8 @@ public sealed partial class Trainer
 
         var state = new CheckpointState
         {
+            Format = CheckpointState.CurrentFormat,
+            Files = [],
             Epoch = Epoch,
             BatchInEpoch = BatchInEpoch,
             GlobalStep = GlobalStep,

@@ -17,53 +17,53 @@ public sealed record StepReport(int Epoch, int Epochs, int Batch, int BatchesPer
 public sealed record EvalReport
 {
     /// <summary>Samples evaluated.</summary>
-    public int Samples { get; init; }
+    public int Samples { get; set; }
 
     /// <summary>Top-1 accuracy of each exit, by exit name, in [0, 1].</summary>
-    public Dictionary<string, double> ExitAcc { get; init; } = [];
+    public Dictionary<string, double> ExitAcc { get; set; } = [];
 
     /// <summary>Mean cross-entropy of each exit, by exit name (no label smoothing).</summary>
-    public Dictionary<string, double> ExitLoss { get; init; } = [];
+    public Dictionary<string, double> ExitLoss { get; set; } = [];
 }
 
 /// <summary>One line of <c>log.jsonl</c>: a finished epoch.</summary>
 public sealed record EpochLogEntry
 {
     /// <summary>Epochs completed (1 for the first).</summary>
-    public int Epoch { get; init; }
+    public int Epoch { get; set; }
 
     /// <summary>Optimizer steps done since the start of the run.</summary>
-    public long GlobalStep { get; init; }
+    public long GlobalStep { get; set; }
 
     /// <summary>Learning rate of the epoch's last step.</summary>
-    public double Lr { get; init; }
+    public double Lr { get; set; }
 
     /// <summary>Mean total training loss over the epoch.</summary>
-    public double TrainLoss { get; init; }
+    public double TrainLoss { get; set; }
 
     /// <summary>Mean task loss (CE) of each exit over the epoch.</summary>
-    public Dictionary<string, double> TrainExitLoss { get; init; } = [];
+    public Dictionary<string, double> TrainExitLoss { get; set; } = [];
 
     /// <summary>Mean distillation term of each early exit (empty when distillation is off).</summary>
-    public Dictionary<string, double> TrainExitDistill { get; init; } = [];
+    public Dictionary<string, double> TrainExitDistill { get; set; } = [];
 
     /// <summary>Training accuracy of each exit over the epoch (against the unmixed labels).</summary>
-    public Dictionary<string, double> TrainExitAcc { get; init; } = [];
+    public Dictionary<string, double> TrainExitAcc { get; set; } = [];
 
     /// <summary>Which weights were evaluated: <c>model</c> or <c>ema</c>.</summary>
-    public string EvalWeights { get; init; } = "model";
+    public string EvalWeights { get; set; } = "model";
 
     /// <summary>Results on the held-out split, or null without one.</summary>
-    public EvalReport? Heldout { get; init; }
+    public EvalReport? Heldout { get; set; }
 
     /// <summary>Results on the test set, or null without one.</summary>
-    public EvalReport? Test { get; init; }
+    public EvalReport? Test { get; set; }
 
     /// <summary>Wall-clock seconds of the epoch (training and evaluation; since resume, when resumed mid-epoch).</summary>
-    public double Seconds { get; init; }
+    public double Seconds { get; set; }
 
     /// <summary>Training images per second.</summary>
-    public double ImagesPerSec { get; init; }
+    public double ImagesPerSec { get; set; }
 }
 
 /// <summary>Receives training progress; every method has an empty default.</summary>

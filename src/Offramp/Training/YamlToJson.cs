@@ -80,12 +80,13 @@ internal static partial class YamlToJson
     private static JsonNode? Scalar(YamlScalarNode s, string source, string path)
     {
         var v = s.Value ?? "";
-        if (!s.Tag.IsEmpty && s.Tag.Value != "!" && s.Tag.Value != "tag:yaml.org,2002:str")
+        string? tag = s.Tag.IsEmpty ? null : s.Tag.Value;
+        if (tag is not null && tag != "!" && tag != "tag:yaml.org,2002:str")
         {
-            throw new ConfigException(source, path, $"line {s.Start.Line}: YAML tags like {s.Tag.Value} are not supported");
+            throw new ConfigException(source, path, $"line {s.Start.Line}: YAML tags like {tag} are not supported");
         }
 
-        if (s.Style != ScalarStyle.Plain || s.Tag.Value == "tag:yaml.org,2002:str")
+        if (s.Style != ScalarStyle.Plain || tag is not null)
         {
             return JsonValue.Create(v);
         }
