@@ -1,7 +1,118 @@
+using Offramp.Engine.Kernels;
+
 namespace Offramp.Engine.Functional;
 
 public static partial class F
 {
-    /// <summary>y = x·Wᵀ + b. x: (..., in), w: (out, in), b: (out) or null → (..., out).</summary>
-    public static Tensor Linear(Tensor x, Tensor w, Tensor? b = null) => throw Todo(nameof(Linear));
+    /// <summary>
+    /// Affine map y = x·Wᵀ + b (<c>torch.nn.functional.linear</c>). x: (…, in), w: (out, in), b: (out) or null →
+    /// (…, out). One GEMM with B transposed; the backward is fused: dX = dY·W, dW = dYᵀ·X, db = Σ dY over rows.
+    /// </summary>
+    /// <exception cref="ArgumentException">Ranks or sizes do not fit; the message names the shapes.</exception>
+    [Differentiable("linear")]
+    public static Tensor Linear(Tensor x, Tensor w, Tensor? b = null)
+    {
+        string xs = Shape.Format(x.Shape), ws = Shape.Format(w.Shape);
+        if (w.Rank != 2 || x.Rank < 1)
+        {
+            throw new ArgumentException($"linear: weight {ws} must be 2-D (out, in) and input {xs} at least 1-D");
+        }
+
+        x.CheckSameDType(w, "linear");
+        int outF = w.Shape[0], inF = w.Shape[1];
+        if (x.Shape[^1] != inF)
+        {
+            throw new ArgumentException($"linear: input {xs} has {x.Shape[^1]} features but weight {ws} expects {inF}");
+        }
+
+        if (b is not null)
+        {
+            x.CheckSameDType(b, "linear");
+            if (b.Rank != 1 || b.Shape[0] != outF)
+            {
+                throw new ArgumentException($"linear: bias {Shape.Format(b.Shape)} does not match weight {ws}: expected ({outF},)");
+            }
+        }
+
+        int rows = inF == 0 ? Shape.Numel(x.Shape.AsSpan(0, x.Rank - 1)) : x.Numel / inF;
+        var y = Tensor.Empty([.. x.Shape[..^1], outF], x.DType);
+        if (x.DType == DType.Float32)
+        {
+            LinearForward<float>(x.Span, w.Span, b is null ? default : b.Span, y.Span, rows, inF, outF);
+        }
+        else
+        {
+            LinearForward<double>(x.Data<double>(), w.Data<double>(), b is null ? default : b.Data<double>(), y.Data<double>(), rows, inF, outF);
+        }
+
+        if (Autograd.ShouldRecord(x, w, b))
+        {
+            Autograd.Record(y, "linear", [x, w, b], g => [
+                x.RequiresGrad ? LinearGrad(g, w, x.Shape, rows, inF, outF, input: true) : null,
+                w.RequiresGrad ? LinearGrad(g, x, w.Shape, rows, inF, outF, input: false) : null,
+                b is not null && b.RequiresGrad ? LinearBiasGrad(g, rows, outF) : null]);
+        }
+
+        return y;
+    }
+
+    // x: (R, in), w: (out, in), b: (out) or empty → y: (R, out) = x·Wᵀ (+ b, as C's initial value with beta 1).
+    private static void LinearForward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, int rows, int inF, int outF)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!b.IsEmpty)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                b.CopyTo(y.Slice(r * outF, outF));
+            }
+        }
+
+        GemmDispatch.Gemm(false, true, rows, outF, inF, T.One, x, inF, w, inF, b.IsEmpty ? T.Zero : T.One, y, outF);
+    }
+
+    // input: dX (R, in) = dY (R, out) · W (out, in).  weight: dW (out, in) = dYᵀ (out, R) · X (R, in).
+    private static Tensor LinearGrad(Tensor g, Tensor other, int[] shape, int rows, int inF, int outF, bool input)
+    {
+        var d = Tensor.Empty(shape, g.DType);
+        if (g.DType == DType.Float32)
+        {
+            LinearGradKernel<float>(g.Span, other.Span, d.Span, rows, inF, outF, input);
+        }
+        else
+        {
+            LinearGradKernel<double>(g.Data<double>(), other.Data<double>(), d.Data<double>(), rows, inF, outF, input);
+        }
+
+        return d;
+    }
+
+    private static void LinearGradKernel<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> other, Span<T> d, int rows, int inF, int outF, bool input)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (input)
+        {
+            GemmDispatch.Gemm(false, false, rows, inF, outF, T.One, g, outF, other, inF, T.Zero, d, inF);
+        }
+        else
+        {
+            GemmDispatch.Gemm(true, false, outF, inF, rows, T.One, g, outF, other, inF, T.Zero, d, inF);
+        }
+    }
+
+    // db (out) = Σ_r dY[r, :], rows summed in order.
+    private static Tensor LinearBiasGrad(Tensor g, int rows, int outF)
+    {
+        var db = Tensor.Empty([outF], g.DType);
+        if (g.DType == DType.Float32)
+        {
+            Reduce.SumAxis<float>(g.Span, db.Span, 1, rows, outF);
+        }
+        else
+        {
+            Reduce.SumAxis<double>(g.Data<double>(), db.Data<double>(), 1, rows, outF);
+        }
+
+        return db;
+    }
 }

@@ -1,16 +1,178 @@
+using Offramp.Engine.Kernels;
+
 namespace Offramp.Engine.Functional;
 
 public static partial class F
 {
-    /// <summary>Max pooling. x: (N, C, H, W) → (N, C, OH, OW); padding counts as −∞ (PyTorch).</summary>
-    public static Tensor MaxPool2d(Tensor x, int kernel, int stride, int padding = 0) => throw Todo(nameof(MaxPool2d));
+    /// <summary>
+    /// Max pooling (<c>max_pool2d</c>, no dilation, floor mode). x: (N, C, H, W) or (C, H, W) → (…, OH, OW) with
+    /// OH = (H + 2·padding − kernel)/stride + 1. Padding counts as −∞; the gradient goes to the first maximum of
+    /// each window (row-major), as PyTorch.
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad rank, sizes, or padding above kernel/2 (PyTorch's limit).</exception>
+    [Differentiable("max_pool2d")]
+    public static Tensor MaxPool2d(Tensor x, int kernel, int stride, int padding = 0)
+    {
+        var (oh, ow) = PoolCheck("max_pool2d", x, kernel, stride, padding);
+        var k = (kernel, stride, padding);
+        return MaxPool(x, oh, ow, k, adaptive: false, "max_pool2d");
+    }
 
-    /// <summary>Average pooling. x: (N, C, H, W); <paramref name="countIncludePad"/> as PyTorch (default true).</summary>
-    public static Tensor AvgPool2d(Tensor x, int kernel, int stride, int padding = 0, bool countIncludePad = true) => throw Todo(nameof(AvgPool2d));
+    /// <summary>
+    /// Average pooling (<c>avg_pool2d</c>, floor mode). x: (N, C, H, W) or (C, H, W) → (…, OH, OW). With
+    /// <paramref name="countIncludePad"/> (PyTorch's default) the divisor counts padded positions; otherwise only
+    /// input positions.
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad rank, sizes, or padding above kernel/2.</exception>
+    [Differentiable("avg_pool2d")]
+    public static Tensor AvgPool2d(Tensor x, int kernel, int stride, int padding = 0, bool countIncludePad = true)
+    {
+        var (oh, ow) = PoolCheck("avg_pool2d", x, kernel, stride, padding);
+        var k = (kernel, stride, padding);
+        return AvgPool(x, oh, ow, k, countIncludePad, adaptive: false, "avg_pool2d");
+    }
 
-    /// <summary>Adaptive average pooling to (outH, outW) with PyTorch's bin edges (floor/ceil).</summary>
-    public static Tensor AdaptiveAvgPool2d(Tensor x, int outH, int outW) => throw Todo(nameof(AdaptiveAvgPool2d));
+    /// <summary>
+    /// Adaptive average pooling to (outH, outW): output row i averages input rows [⌊i·H/outH⌋, ⌈(i+1)·H/outH⌉),
+    /// likewise columns (PyTorch's bin edges). x: (N, C, H, W) or (C, H, W).
+    /// </summary>
+    [Differentiable("adaptive_avg_pool2d")]
+    public static Tensor AdaptiveAvgPool2d(Tensor x, int outH, int outW)
+    {
+        AdaptiveCheck("adaptive_avg_pool2d", x, outH, outW);
+        return AvgPool(x, outH, outW, default, true, adaptive: true, "adaptive_avg_pool2d");
+    }
 
-    /// <summary>Adaptive max pooling to (outH, outW) with PyTorch's bin edges.</summary>
-    public static Tensor AdaptiveMaxPool2d(Tensor x, int outH, int outW) => throw Todo(nameof(AdaptiveMaxPool2d));
+    /// <summary>Adaptive max pooling to (outH, outW) with PyTorch's bin edges; gradient to each bin's first maximum.</summary>
+    [Differentiable("adaptive_max_pool2d")]
+    public static Tensor AdaptiveMaxPool2d(Tensor x, int outH, int outW)
+    {
+        AdaptiveCheck("adaptive_max_pool2d", x, outH, outW);
+        return MaxPool(x, outH, outW, default, adaptive: true, "adaptive_max_pool2d");
+    }
+
+    private static Tensor MaxPool(Tensor x, int oh, int ow, (int K, int S, int P) k, bool adaptive, string op)
+    {
+        int h = x.Shape[^2], w = x.Shape[^1], planes = x.Numel / Math.Max(1, h * w);
+        var y = Tensor.Empty([.. x.Shape[..^2], oh, ow], x.DType);
+        var arg = new int[planes * oh * ow];
+        ForPlanes(planes, h * w * Math.Max(1, k.K * k.K), (p0, n) =>
+        {
+            var a = arg.AsSpan(p0 * oh * ow, n * oh * ow);
+            if (x.DType == DType.Float32)
+            {
+                Pool.MaxForward<float>(x.Span.Slice(p0 * h * w, n * h * w), y.Span.Slice(p0 * oh * ow, n * oh * ow), a, n, h, w, oh, ow, k, k, adaptive);
+            }
+            else
+            {
+                Pool.MaxForward<double>(x.Data<double>().Slice(p0 * h * w, n * h * w), y.Data<double>().Slice(p0 * oh * ow, n * oh * ow), a, n, h, w, oh, ow, k, k, adaptive);
+            }
+        });
+
+        if (Autograd.ShouldRecord(x))
+        {
+            Autograd.Record(y, op, [x], gy =>
+            {
+                var gx = Tensor.Empty(x.Shape, x.DType);
+                ForPlanes(planes, h * w, (p0, n) =>
+                {
+                    var a = arg.AsSpan(p0 * oh * ow, n * oh * ow);
+                    if (x.DType == DType.Float32)
+                    {
+                        Pool.MaxBackward<float>(gy.Span.Slice(p0 * oh * ow, n * oh * ow), a, gx.Span.Slice(p0 * h * w, n * h * w), n, h * w, oh * ow);
+                    }
+                    else
+                    {
+                        Pool.MaxBackward<double>(gy.Data<double>().Slice(p0 * oh * ow, n * oh * ow), a, gx.Data<double>().Slice(p0 * h * w, n * h * w), n, h * w, oh * ow);
+                    }
+                });
+                return [gx];
+            });
+        }
+
+        return y;
+    }
+
+    private static Tensor AvgPool(Tensor x, int oh, int ow, (int K, int S, int P) k, bool countIncludePad, bool adaptive, string op)
+    {
+        int h = x.Shape[^2], w = x.Shape[^1], planes = x.Numel / Math.Max(1, h * w);
+        var y = Tensor.Empty([.. x.Shape[..^2], oh, ow], x.DType);
+        ForPlanes(planes, h * w, (p0, n) =>
+        {
+            if (x.DType == DType.Float32)
+            {
+                Pool.AvgForward<float>(x.Span.Slice(p0 * h * w, n * h * w), y.Span.Slice(p0 * oh * ow, n * oh * ow), n, h, w, oh, ow, k, k, countIncludePad, adaptive);
+            }
+            else
+            {
+                Pool.AvgForward<double>(x.Data<double>().Slice(p0 * h * w, n * h * w), y.Data<double>().Slice(p0 * oh * ow, n * oh * ow), n, h, w, oh, ow, k, k, countIncludePad, adaptive);
+            }
+        });
+
+        if (Autograd.ShouldRecord(x))
+        {
+            Autograd.Record(y, op, [x], gy =>
+            {
+                var gx = Tensor.Empty(x.Shape, x.DType);
+                ForPlanes(planes, h * w, (p0, n) =>
+                {
+                    if (x.DType == DType.Float32)
+                    {
+                        Pool.AvgBackward<float>(gy.Span.Slice(p0 * oh * ow, n * oh * ow), gx.Span.Slice(p0 * h * w, n * h * w), n, h, w, oh, ow, k, k, countIncludePad, adaptive);
+                    }
+                    else
+                    {
+                        Pool.AvgBackward<double>(gy.Data<double>().Slice(p0 * oh * ow, n * oh * ow), gx.Data<double>().Slice(p0 * h * w, n * h * w), n, h, w, oh, ow, k, k, countIncludePad, adaptive);
+                    }
+                });
+                return [gx];
+            });
+        }
+
+        return y;
+    }
+
+    // Planes in fixed chunks of 16 (each plane's output is independent, so any split gives the same bits).
+    private static void ForPlanes(int planes, long workPerPlane, Action<int, int> body)
+    {
+        const int Chunk = 16;
+        int chunks = (planes + Chunk - 1) / Chunk;
+        Parallelism.For(chunks, c => body(c * Chunk, Math.Min(Chunk, planes - (c * Chunk))), workPerPlane * Chunk);
+    }
+
+    private static (int OH, int OW) PoolCheck(string op, Tensor x, int kernel, int stride, int padding)
+    {
+        string xs = Shape.Format(x.Shape);
+        if (x.Rank is not (3 or 4))
+        {
+            throw new ArgumentException($"{op}: input {xs} must be (N, C, H, W) or (C, H, W)");
+        }
+
+        if (kernel < 1 || stride < 1 || padding < 0 || padding > kernel / 2)
+        {
+            throw new ArgumentException($"{op}: kernel {kernel} and stride {stride} must be ≥ 1 and padding {padding} in [0, kernel/2]");
+        }
+
+        int h = x.Shape[^2], w = x.Shape[^1];
+        int oh = ((h + (2 * padding) - kernel) / stride) + 1, ow = ((w + (2 * padding) - kernel) / stride) + 1;
+        if (h + (2 * padding) < kernel || w + (2 * padding) < kernel)
+        {
+            throw new ArgumentException($"{op}: input {xs} padded by {padding} is smaller than the {kernel}×{kernel} kernel");
+        }
+
+        return (oh, ow);
+    }
+
+    private static void AdaptiveCheck(string op, Tensor x, int outH, int outW)
+    {
+        if (x.Rank is not (3 or 4) || outH < 1 || outW < 1)
+        {
+            throw new ArgumentException($"{op}: input {Shape.Format(x.Shape)} must be (N, C, H, W) or (C, H, W) and the output size ({outH}, {outW}) positive");
+        }
+
+        if (x.Shape[^2] == 0 || x.Shape[^1] == 0)
+        {
+            throw new ArgumentException($"{op}: input {Shape.Format(x.Shape)} has an empty spatial dimension");
+        }
+    }
 }

@@ -152,8 +152,8 @@ public class AttentionTests
                         float scale = 1 / MathF.Sqrt(d);
                         float[] p = new float[lq * lk], o = new float[lq * dv], dq = new float[lq * d], dk = new float[lk * d];
                         float[] dvv = new float[lk * dv], ds = new float[lq * lk];
-                        Kernels.Attention.Forward<float>(q, k, v, bias, 0, 0, 1, mask, p, o, lq, lk, d, dv, scale);
-                        Kernels.Attention.Backward<float>(q, k, v, p, mask, dO, dq, dk, dvv, ds, lq, lk, d, dv, scale);
+                        Engine.Kernels.Attention.Forward<float>(q, k, v, bias, 0, 0, 1, mask, p, o, lq, lk, d, dv, scale);
+                        Engine.Kernels.Attention.Backward<float>(q, k, v, p, mask, dO, dq, dk, dvv, ds, lq, lk, d, dv, scale);
 
                         double[] pR = new double[lq * lk], oR = new double[lq * dv], dqR = new double[lq * d], dkR = new double[lk * d];
                         double[] dvR = new double[lk * dv], dsR = new double[lq * lk];

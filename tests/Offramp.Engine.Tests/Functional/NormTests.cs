@@ -185,9 +185,9 @@ public class NormTests
                     var y = new float[rows * d];
                     var dx = new float[rows * d];
                     float[] mean = new float[rows], rstd = new float[rows], dw = new float[d], db = new float[d];
-                    Kernels.Norm.LayerNormForward<float>(x, w, b, y, mean, rstd, rows, d, 1e-5f);
-                    Kernels.Norm.LayerNormBackward<float>(dy, x, w, mean, rstd, dx, rows, d, new float[d]);
-                    Kernels.Norm.LayerNormParamBackward<float>(dy, x, mean, rstd, dw, db, rows, d, new float[d]);
+                    Engine.Kernels.Norm.LayerNormForward<float>(x, w, b, y, mean, rstd, rows, d, 1e-5f);
+                    Engine.Kernels.Norm.LayerNormBackward<float>(dy, x, w, mean, rstd, dx, rows, d, new float[d]);
+                    Engine.Kernels.Norm.LayerNormParamBackward<float>(dy, x, mean, rstd, dw, db, rows, d, new float[d]);
 
                     double[] yR = new double[rows * d], dxR = new double[rows * d], meanR = new double[rows], rstdR = new double[rows];
                     double[] dwR = new double[d], dbR = new double[d];
@@ -224,8 +224,8 @@ public class NormTests
                         var variance = batchStats ? new float[c] : KernelTestData.Uniform(6, c, 0.5, 2);
                         float[] y = new float[len], dx = new float[len], rstd = new float[c], dw = new float[c], db = new float[c];
                         double[] meanR = KernelTestData.ToDouble(mean), varR = KernelTestData.ToDouble(variance);
-                        Kernels.Norm.BatchNormForward<float>(x, w, b, y, mean, variance, rstd, n, c, s, 0, c, batchStats, 1e-5f);
-                        Kernels.Norm.BatchNormBackward<float>(dy, x, w, mean, rstd, dx, dw, db, n, c, s, 0, c, batchStats);
+                        Engine.Kernels.Norm.BatchNormForward<float>(x, w, b, y, mean, variance, rstd, n, c, s, 0, c, batchStats, 1e-5f);
+                        Engine.Kernels.Norm.BatchNormBackward<float>(dy, x, w, mean, rstd, dx, dw, db, n, c, s, 0, c, batchStats);
 
                         double[] yR = new double[len], dxR = new double[len], rstdR = new double[c], dwR = new double[c], dbR = new double[c];
                         double[] xD = KernelTestData.ToDouble(x), wD = KernelTestData.ToDouble(w);

@@ -97,8 +97,8 @@ public class SoftmaxTests
                         var g = KernelTestData.Normal((ulong)(n + 7), n);
                         var y = new float[n];
                         var dx = new float[n];
-                        Kernels.Softmax.Forward<float>(x, y, o, r, i, log, new float[2 * i]);
-                        Kernels.Softmax.Backward<float>(y, g, dx, o, r, i, log, new float[2 * i]);
+                        Engine.Kernels.Softmax.Forward<float>(x, y, o, r, i, log, new float[2 * i]);
+                        Engine.Kernels.Softmax.Backward<float>(y, g, dx, o, r, i, log, new float[2 * i]);
                         var yRef = new double[n];
                         var dxRef = new double[n];
                         SoftmaxReference.Forward<double>(KernelTestData.ToDouble(x), yRef, o, r, i, log);

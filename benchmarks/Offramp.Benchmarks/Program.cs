@@ -1,0 +1,13 @@
+using BenchmarkDotNet.Running;
+using Offramp.Benchmarks;
+
+// `--quick`: a short Stopwatch loop printing GFLOP/s per shape (no BenchmarkDotNet); otherwise BenchmarkDotNet
+// with a GFLOP/s column (e.g. `--filter *Gemm*`).
+if (args.Contains("--quick"))
+{
+    QuickBench.Run(args.Where(a => a != "--quick").ToArray());
+}
+else
+{
+    BenchmarkSwitcher.FromAssembly(typeof(QuickBench).Assembly).Run(args, BenchConfig.Create());
+}
