@@ -47,7 +47,8 @@ public sealed class ConfigException : Exception
 
     private static string Compose(string? source, string? key, string reason)
     {
-        var where = source is null ? "config" : $"config {source}";
-        return key is null ? $"{where}: {reason}" : $"{where}: key '{key}' {reason}";
+        var where = source is null ? "config" : source == TrainConfigLoader.CommandLine ? source : $"config {source}";
+        var what = key is null ? "" : key.StartsWith("--", StringComparison.Ordinal) ? $"option {key} " : $"key '{key}' ";
+        return $"{where}: {what}{reason}";
     }
 }

@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 
 namespace Offramp.Training;
 
-/// <summary>Source-generated JSON metadata for configs and checkpoint state (snake_case keys, strict).</summary>
+/// <summary>Source-generated JSON metadata for configs, checkpoint state, logs and evaluation results (snake_case
+/// keys, strict).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     WriteIndented = true,
@@ -15,7 +16,8 @@ namespace Offramp.Training;
 [JsonSerializable(typeof(CheckpointState))]
 [JsonSerializable(typeof(EpochLogEntry))]
 [JsonSerializable(typeof(EvalReport))]
-internal sealed partial class TrainJsonContext : JsonSerializerContext
+[JsonSerializable(typeof(EvalSummary))]
+public sealed partial class TrainJsonContext : JsonSerializerContext
 {
 }
 

@@ -94,3 +94,22 @@ public interface ITrainingObserver
     {
     }
 }
+
+/// <summary>What <c>offramp eval</c> writes with <c>--json</c>.</summary>
+public sealed record EvalSummary
+{
+    /// <summary>The run directory.</summary>
+    public string Run { get; set; } = "";
+
+    /// <summary>The weights file evaluated.</summary>
+    public string Weights { get; set; } = "";
+
+    /// <summary>Exit names in order, with their cumulative MACs per sample.</summary>
+    public Dictionary<string, long> ExitMacs { get; set; } = [];
+
+    /// <summary>Results on the held-out split, or null.</summary>
+    public EvalReport? Heldout { get; set; }
+
+    /// <summary>Results on the test set, or null.</summary>
+    public EvalReport? Test { get; set; }
+}

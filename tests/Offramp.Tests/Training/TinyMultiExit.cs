@@ -24,19 +24,21 @@ internal sealed class TestLinear : Module
 }
 
 /// <summary>
-/// Two segments with an exit each, over (1, 4, 4) inputs: fc0 → BatchNorm → ReLU → exit1; fc1 → ReLU → Dropout →
+/// Two segments with an exit each, over (1, 4, 4) inputs (or any shape, flattened): fc0 → BatchNorm → ReLU → exit1; fc1 → ReLU → Dropout →
 /// exit2. It has parameters, running statistics (an int64 buffer) and a dropout RNG: everything a checkpoint must hold.
 /// </summary>
 internal sealed class TinyMultiExit : MultiExitModel
 {
-    private static readonly int[] Shape = [1, 4, 4];
     private readonly ExitInfo[] _exits = [new(0, "exit1", 100), new(1, "exit2", 200)];
+    private readonly int _features;
 
-    public TinyMultiExit(ulong seed = 1, int classes = 3, int hidden = 12, double dropout = 0.2)
+    public TinyMultiExit(ulong seed = 1, int classes = 3, int hidden = 12, double dropout = 0.2, int[]? inputShape = null)
     {
         var rng = new Rng(seed);
         NumClasses = classes;
-        Fc0 = RegisterModule("fc0", new TestLinear(16, hidden, rng));
+        InputShape = inputShape ?? [1, 4, 4];
+        _features = InputShape.Aggregate(1, (a, b) => a * b);
+        Fc0 = RegisterModule("fc0", new TestLinear(_features, hidden, rng));
         Bn0 = RegisterModule("bn0", new BatchNorm1d(hidden));
         Head0 = RegisterModule("head0", new TestLinear(hidden, classes, rng));
         Fc1 = RegisterModule("fc1", new TestLinear(hidden, hidden, rng));
@@ -60,9 +62,9 @@ internal sealed class TinyMultiExit : MultiExitModel
 
     public override int NumClasses { get; }
 
-    public override int[] InputShape => Shape;
+    public override int[] InputShape { get; }
 
-    protected override ExitState StartCore(Tensor input) => new TensorExitState(input.Reshape(input.Shape[0], 16));
+    protected override ExitState StartCore(Tensor input) => new TensorExitState(input.Reshape(input.Shape[0], _features));
 
     protected override Tensor RunToExitCore(ExitState state, int k)
     {
