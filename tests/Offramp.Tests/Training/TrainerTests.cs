@@ -153,7 +153,7 @@ public class TrainerTests
         using var dir = new TempDir();
         var c = Config(dir.Path);
         var model = new TinyMultiExit(seed: c.Seed);
-        model.Head1.Bias.SetFlat(0, double.PositiveInfinity);
+        model.Head1.Bias!.SetFlat(0, double.PositiveInfinity);
         var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(model, c, Train(c)).Run());
         Assert.Equal("exit2", e.ExitName);
         Assert.Equal(1, e.GlobalStep);
