@@ -76,18 +76,19 @@ public sealed class CrossAttention : Module
 
     /// <summary>Self-attention: x: (B, N, C) → (B, N, C); needs kdim = vdim = dim.</summary>
     /// <exception cref="ArgumentException">Shapes do not fit.</exception>
-    public override Tensor Forward(Tensor x) => Forward(x, x, x);
+    public override Tensor Forward(Tensor x) => Attend(x, x, x);
 
     /// <summary>Cross-attention: x: (B, N, C), context: (B, M, kdim = vdim) → (B, N, C).</summary>
     /// <exception cref="ArgumentException">Shapes do not fit.</exception>
-    public Tensor Forward(Tensor x, Tensor context, Tensor? attnBias = null) => Forward(x, context, context, attnBias);
+    public Tensor Forward(Tensor x, Tensor context, Tensor? attnBias = null) => Attend(x, context, context, attnBias);
 
     /// <summary>
-    /// x: (B, N, C) queries, keys: (B, M, kdim), values: (B, M, vdim) → (B, N, C); <paramref name="attnBias"/>
-    /// is added to the logits (broadcastable to (B, H, N, M)).
+    /// The general form (PyTorch's <c>forward(query, key, value)</c>): x: (B, N, C) queries, keys: (B, M, kdim),
+    /// values: (B, M, vdim) → (B, N, C); <paramref name="attnBias"/> is added to the logits (broadcastable to
+    /// (B, H, N, M)).
     /// </summary>
     /// <exception cref="ArgumentException">Shapes do not fit; the message names them.</exception>
-    public Tensor Forward(Tensor x, Tensor keys, Tensor values, Tensor? attnBias = null)
+    public Tensor Attend(Tensor x, Tensor keys, Tensor values, Tensor? attnBias = null)
     {
         if (x.Rank != 3 || x.Shape[2] != Dim || keys.Rank != 3 || keys.Shape[2] != KDim || values.Rank != 3
             || values.Shape[2] != VDim || keys.Shape[0] != x.Shape[0] || !Shape.Equal(keys.Shape.AsSpan(0, 2), values.Shape.AsSpan(0, 2)))

@@ -13,10 +13,15 @@ public static class GradClip
     /// infinite (nothing is changed then).</exception>
     public static double ClipGradNorm(IEnumerable<Tensor> parameters, double maxNorm, bool errorIfNonfinite = false)
     {
-        var grads = parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
+        var grads = parameters as IReadOnlyList<Tensor> ?? [.. parameters];
         double sumSq = 0;
-        foreach (var g in grads)
+        foreach (var p in grads)
         {
+            if (p.Grad is not { } g)
+            {
+                continue;
+            }
+
             double n = g.DType == DType.Float32 ? TensorPrimitives.Norm<float>(g.Span) : TensorPrimitives.Norm<double>(g.Data<double>());
             sumSq += n * n;
         }
@@ -30,10 +35,10 @@ public static class GradClip
         double coef = Math.Min(maxNorm / (total + 1e-6), 1.0);
         if (!(coef >= 1.0)) // NaN propagates into the gradients, as in PyTorch
         {
-            foreach (var g in grads)
+            using var _ = Autograd.NoGrad();
+            foreach (var p in grads)
             {
-                using var _ = Autograd.NoGrad();
-                g.MulInPlace(coef);
+                p.Grad?.MulInPlace(coef);
             }
         }
 

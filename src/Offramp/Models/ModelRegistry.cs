@@ -1,4 +1,5 @@
 using Offramp.Engine;
+using Offramp.Models.ResNets;
 
 namespace Offramp.Models;
 
@@ -36,37 +37,27 @@ public sealed record ModelEntry(string Name, string Family, string Description, 
 /// </summary>
 public static class ModelRegistry
 {
-    private static readonly List<ModelEntry> Entries = [];
+    // Lazy (thread-safe by default): tests enumerate and create models in parallel.
+    private static readonly Lazy<IReadOnlyList<ModelEntry>> Entries = new(RegisterAll);
 
     /// <summary>Every registered model, in registration order.</summary>
-    public static IReadOnlyList<ModelEntry> All
-    {
-        get
-        {
-            EnsureRegistered();
-            return Entries;
-        }
-    }
+    public static IReadOnlyList<ModelEntry> All => Entries.Value;
 
     /// <summary>Builds a registered model.</summary>
     /// <exception cref="ArgumentException">No model has that name; the message lists the known names.</exception>
     public static MultiExitModel Create(string name, ModelOptions? options = null)
     {
         var e = All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
-            ?? throw new ArgumentException($"unknown model '{name}'; known models: {string.Join(", ", All.Select(m => m.Name))}");
+            ?? throw new ArgumentException(
+                $"unknown model '{name}'; known models: {string.Join(", ", All.Select(m => m.Name))}");
         return e.Create(options ?? new ModelOptions());
     }
 
-    private static bool _registered;
-
-    private static void EnsureRegistered()
+    private static List<ModelEntry> RegisterAll()
     {
-        if (_registered)
-        {
-            return;
-        }
-
-        _registered = true;
-        // Families register here (one line each), e.g. ResNetFamily.Register(Entries).
+        var entries = new List<ModelEntry>();
+        // Families register here, one line each.
+        ResNetVariants.Register(entries);
+        return entries;
     }
 }

@@ -56,4 +56,19 @@ public class EmaTests
         var src = new Dictionary<string, Tensor> { ["weight"] = Tensor.Zeros(2, 2), ["bias"] = Tensor.Zeros(2) };
         Assert.Throws<StateDictMismatchException>(() => ema.LoadStateDict(src));
     }
+
+    [Fact]
+    public void Update_AllocatesNothing()
+    {
+        var model = new Sequential(new Linear(64, 32, new Rng(1)), new BatchNorm1d(32));
+        var ema = new Ema(model, 0.99);
+        ema.Update();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            ema.Update();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

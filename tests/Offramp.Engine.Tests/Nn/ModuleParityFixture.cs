@@ -8,11 +8,11 @@ namespace Offramp.Engine.Tests.Nn;
 /// One PyTorch parity case of <c>tools/gen_parity_fixtures.py</c> (Fixtures/parity/*.safetensors): inputs, the
 /// module's state dict under PyTorch's names, output, gradients and post-forward state, plus the module spec.
 /// </summary>
-internal sealed class ParityFixture
+internal sealed class ModuleParityFixture
 {
     private readonly SafetensorsFile _file;
 
-    private ParityFixture(string name)
+    private ModuleParityFixture(string name)
     {
         Name = name;
         _file = Safetensors.Read(Path.Combine(AppContext.BaseDirectory, "Fixtures", "parity", name + ".safetensors"));
@@ -25,7 +25,7 @@ internal sealed class ParityFixture
 
     public bool Train => Spec.GetProperty("train").GetBoolean();
 
-    public static ParityFixture Load(string name) => new(name);
+    public static ModuleParityFixture Load(string name) => new(name);
 
     /// <summary>Entries under <paramref name="prefix"/>, prefix removed; I64 entries become float tensors.</summary>
     public Dictionary<string, Tensor> Group(string prefix) => _file

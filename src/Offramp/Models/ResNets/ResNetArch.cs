@@ -1,0 +1,59 @@
+namespace Offramp.Models.ResNets;
+
+/// <summary>The residual block a <see cref="ResNet"/> stacks.</summary>
+public enum ResNetBlockKind
+{
+    /// <summary><see cref="BasicBlock"/>: two 3×3 convs (ResNet-18/34 and the CIFAR ResNets).</summary>
+    Basic,
+
+    /// <summary><see cref="Bottleneck"/>: 1×1, 3×3, 1×1 (×4) convs (ResNet-50 and deeper).</summary>
+    Bottleneck,
+}
+
+/// <summary>The stem of a <see cref="ResNet"/>.</summary>
+public enum ResNetStem
+{
+    /// <summary>torchvision's ImageNet stem: 7×7 conv stride 2 (padding 3), BN, ReLU, 3×3 max pool stride 2
+    /// (padding 1) — 4× downsampling, for 224×224 inputs.</summary>
+    ImageNet,
+
+    /// <summary>Small-input stem: 3×3 conv stride 1 (padding 1), BN, ReLU, no max pool (He et al. §4.2 for CIFAR;
+    /// the usual adaptation of ImageNet ResNets to 28×28/32×32 inputs).</summary>
+    Small,
+}
+
+/// <summary>
+/// A ResNet architecture: block kind, blocks per stage and stage widths (planes, before the width multiplier and
+/// the block's expansion). The first stage has stride 1, every later stage stride 2.
+/// </summary>
+/// <param name="Block">The residual block.</param>
+/// <param name="Depths">Blocks per stage, e.g. [2, 2, 2, 2] for ResNet-18, [3, 3, 3] for ResNet-20.</param>
+/// <param name="Widths">Planes per stage, e.g. [64, 128, 256, 512] (ImageNet) or [16, 32, 64] (CIFAR).</param>
+/// <param name="StemWidth">Channels of the stem conv (64 ImageNet, 16 CIFAR).</param>
+/// <param name="ImageNetStyle">True for torchvision's ImageNet ResNets (the stem follows the input size or the
+/// <c>stem</c> option); false for He et al.'s CIFAR ResNets (always the small stem).</param>
+public sealed record ResNetArch(ResNetBlockKind Block, int[] Depths, int[] Widths, int StemWidth, bool ImageNetStyle)
+{
+    /// <summary>He et al. §4.2 CIFAR ResNet of depth 6n+2: three stages of n basic blocks, widths 16/32/64.</summary>
+    /// <exception cref="ArgumentException">depth − 2 is not a positive multiple of 6.</exception>
+    public static ResNetArch Cifar(int depth)
+    {
+        if (depth < 8 || (depth - 2) % 6 != 0)
+        {
+            throw new ArgumentException($"CIFAR ResNet depth must be 6n+2 with n ≥ 1, got {depth}", nameof(depth));
+        }
+
+        int n = (depth - 2) / 6;
+        return new ResNetArch(ResNetBlockKind.Basic, [n, n, n], [16, 32, 64], 16, ImageNetStyle: false);
+    }
+
+    /// <summary>torchvision's ImageNet ResNet: four stages, widths 64/128/256/512, stem 64.</summary>
+    public static ResNetArch ImageNet(ResNetBlockKind block, params int[] depths) =>
+        new(block, depths, [64, 128, 256, 512], 64, ImageNetStyle: true);
+
+    /// <summary>Output channels per plane of <see cref="Block"/> (1 basic, 4 bottleneck).</summary>
+    public int Expansion => Block == ResNetBlockKind.Basic ? BasicBlock.Expansion : Bottleneck.Expansion;
+
+    /// <summary>Total number of blocks (the length of the flattened block list that exits index).</summary>
+    public int BlockCount => Depths.Sum();
+}
