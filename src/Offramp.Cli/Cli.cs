@@ -69,7 +69,7 @@ internal static class Cli
     {
         try
         {
-            model.LoadStateDict(StateDictFiles.Deserialize(File.ReadAllBytes(path), path));
+            StateDictFiles.Load(model, path);
         }
         catch (Exception e) when (e is IOException or FormatException or StateDictMismatchException)
         {

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Offramp.Engine;
 using Offramp.Engine.IO;
+using Offramp.Engine.Nn;
 
 namespace Offramp.Training;
 
@@ -191,7 +192,7 @@ public static class Checkpoint
 
             try
             {
-                tensors[file] = StateDictFiles.Deserialize(bytes, path);
+                tensors[file] = StateDictFiles.ReadTensors(Safetensors.Read(bytes, path));
             }
             catch (FormatException e)
             {
@@ -202,6 +203,11 @@ public static class Checkpoint
         return new LoadedCheckpoint(directory, state, tensors[ModelFile], tensors[OptimizerFile],
             tensors.GetValueOrDefault(EmaFile));
     }
+
+    /// <summary>The safetensors bytes of a state dict with PyTorch's element types (I64 for integer buffers and step
+    /// counts), as <c>safetensors.torch.save_file</c> would write them.</summary>
+    public static byte[] Serialize(StateDict stateDict) =>
+        Safetensors.Serialize(StateDictFiles.ToEntries(stateDict), new Dictionary<string, string> { ["format"] = "pt" });
 
     private static void WriteFlushed(string path, byte[] bytes)
     {

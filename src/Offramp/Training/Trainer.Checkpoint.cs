@@ -16,12 +16,12 @@ public sealed partial class Trainer
     {
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
         {
-            [Checkpoint.ModelFile] = StateDictFiles.Serialize(Model.StateDict()),
-            [Checkpoint.OptimizerFile] = StateDictFiles.Serialize(Optimizer.StateDict()),
+            [Checkpoint.ModelFile] = Checkpoint.Serialize(Model.StateDict()),
+            [Checkpoint.OptimizerFile] = Checkpoint.Serialize(Optimizer.StateDict()),
         };
         if (Ema is not null)
         {
-            files[Checkpoint.EmaFile] = StateDictFiles.Serialize(Ema.StateDict());
+            files[Checkpoint.EmaFile] = Checkpoint.Serialize(Ema.StateDict());
         }
 
         var state = new CheckpointState

@@ -181,10 +181,10 @@ public sealed partial class Trainer
 
     private void ExportFinalWeights()
     {
-        AtomicFile.WriteAllBytes(Path.Combine(RunDir, FinalModelFile), StateDictFiles.Serialize(Model.StateDict()));
+        AtomicFile.WriteAllBytes(Path.Combine(RunDir, FinalModelFile), Checkpoint.Serialize(Model.StateDict()));
         if (Ema is not null)
         {
-            AtomicFile.WriteAllBytes(Path.Combine(RunDir, FinalEmaFile), StateDictFiles.Serialize(Ema.StateDict()));
+            AtomicFile.WriteAllBytes(Path.Combine(RunDir, FinalEmaFile), Checkpoint.Serialize(Ema.StateDict()));
         }
     }
 }
