@@ -82,7 +82,8 @@ public sealed record ConfigKey(string Name, ConfigValueKind Kind, bool Nullable)
             ConfigValueKind.String => IsKind(node, JsonValueKind.String),
             ConfigValueKind.Int => IsInteger(node, int.MinValue, int.MaxValue),
             ConfigValueKind.UInt64 => IsInteger(node, 0, ulong.MaxValue),
-            ConfigValueKind.Double => IsKind(node, JsonValueKind.Number) && double.IsFinite(node.GetValue<double>()),
+            ConfigValueKind.Double => IsKind(node, JsonValueKind.Number)
+                && double.TryParse(node.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d),
             ConfigValueKind.Bool => node is JsonValue b && b.GetValueKind() is JsonValueKind.True or JsonValueKind.False,
             ConfigValueKind.IntList => node is JsonArray a && a.All(x => x is not null && IsInteger(x, int.MinValue, int.MaxValue)),
             ConfigValueKind.StringMap => node is JsonObject o && o.All(p => p.Value is JsonValue),

@@ -31,11 +31,12 @@ public class TrainConfigLoaderTests
             model_extra: {depth: 3, act: relu}
             seed: 18446744073709551615
             data_dir: "0123"
+            distill_temperature: 2
             """);
         var json = Write(dir, "c.json", """
             { "model": "resnet8", "epochs": 4, "lr": 0.001, "optimizer": "adamw", "nesterov": false, "exit_after": [1, 2],
               "exit_weights": "0.5,0.5,1", "ema_decay": 0.99, "model_extra": {"depth": "3", "act": "relu"},
-              "seed": 18446744073709551615, "data_dir": "0123" }
+              "seed": 18446744073709551615, "data_dir": "0123", "distill_temperature": 2.0 }
             """);
         var a = TrainConfigLoader.Load(yaml);
         var b = TrainConfigLoader.Load(json);
@@ -47,6 +48,7 @@ public class TrainConfigLoaderTests
         Assert.Equal("3", a.ModelExtra!["depth"]);
         Assert.Equal(ulong.MaxValue, a.Seed);
         Assert.Equal("0123", a.DataDir);
+        Assert.Equal(2.0, a.DistillTemperature); // an integer where a number is expected
     }
 
     [Fact]
