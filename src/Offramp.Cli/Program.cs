@@ -6,8 +6,24 @@ namespace Offramp.Cli;
 /// <summary>Entry point of the <c>offramp</c> command.</summary>
 public static class Program
 {
-    /// <summary>Runs the command line and returns the process exit code.</summary>
-    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+    /// <summary>Runs the command line and returns the process exit code: 0 success, 1 training failure, 2 usage,
+    /// config or checkpoint error, 3 missing data (<see cref="ExitCodes"/>).</summary>
+    public static int Main(string[] args)
+    {
+        var parse = BuildRoot().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors)
+            {
+                Console.Error.WriteLine($"offramp: error: {e.Message}");
+            }
+
+            Console.Error.WriteLine("see `offramp --help` or `offramp COMMAND --help`");
+            return ExitCodes.Usage;
+        }
+
+        return parse.Invoke();
+    }
 
     /// <summary>The command tree (public for tests).</summary>
     public static RootCommand BuildRoot()
@@ -23,6 +39,23 @@ public static class Program
             return 0;
         });
         root.Subcommands.Add(version);
+        var threads = new Option<int?>("--threads")
+        {
+            Description = "Kernel threads [all cores]; results are identical for any value",
+            Recursive = true,
+            HelpName = "N",
+        };
+        threads.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 1)
+            {
+                r.AddError("--threads must be at least 1");
+            }
+        });
+        root.Options.Add(threads);
+        root.Subcommands.Add(TrainCommand.Build(threads));
+        root.Subcommands.Add(EvalCommand.Build(threads));
+        root.Subcommands.Add(ModelsCommand.Build());
         return root;
     }
 }

@@ -1,0 +1,52 @@
+namespace Offramp.Training;
+
+/// <summary>One line of help per <see cref="TrainConfig"/> key, for <c>offramp train --help</c>.</summary>
+internal static class ConfigHelp
+{
+    public static IReadOnlyDictionary<string, string> Text { get; } = new Dictionary<string, string>
+    {
+        ["model"] = "Registered model name (required; `offramp models` lists them)",
+        ["width_multiplier"] = "Backbone width multiplier [1]",
+        ["exit_after"] = "Blocks after which exits sit [family default]",
+        ["head"] = "Exit head kind, e.g. linear or sdn [family default]",
+        ["model_extra"] = "Family-specific model options",
+        ["dataset"] = "fashion-mnist or synthetic [fashion-mnist]",
+        ["data_dir"] = "Folder with the data set's files [the data set's default]",
+        ["held_out"] = "Training samples held out for validation, stratified [5000]",
+        ["train_limit"] = "Train on the first N samples only [all]",
+        ["batch_size"] = "Training batch size [128]",
+        ["eval_batch_size"] = "Evaluation batch size [500]",
+        ["drop_last"] = "Drop the last incomplete training batch of each epoch [false]",
+        ["augment"] = "Random crop (padding 4) and horizontal flip [false]",
+        ["random_erasing"] = "Random-erasing probability [0]",
+        ["mixup_alpha"] = "Mixup Beta(a, a) parameter, 0 = off [0]",
+        ["cutmix_alpha"] = "CutMix Beta(a, a) parameter, 0 = off [0]",
+        ["mixup_prob"] = "Chance of mixing a batch [1]",
+        ["epochs"] = "Training epochs [10]",
+        ["optimizer"] = "sgd or adamw [sgd]",
+        ["lr"] = "Peak learning rate [0.1]",
+        ["momentum"] = "SGD momentum [0.9]",
+        ["nesterov"] = "SGD Nesterov momentum [false]",
+        ["beta1"] = "AdamW beta1 [0.9]",
+        ["beta2"] = "AdamW beta2 [0.999]",
+        ["weight_decay"] = "Weight decay; none on biases and norms [5e-4]",
+        ["schedule"] = "cosine, step or constant, per step [cosine]",
+        ["warmup_epochs"] = "Linear warm-up length in epochs [0]",
+        ["warmup_start_lr"] = "Learning rate at the start of the warm-up [0]",
+        ["min_lr"] = "Final learning rate of the cosine schedule [0]",
+        ["lr_milestones"] = "Epochs where the step schedule decays",
+        ["lr_gamma"] = "Decay factor of the step schedule [0.1]",
+        ["grad_clip"] = "Clip the global gradient norm to this value [off]",
+        ["ema_decay"] = "EMA decay of the weights, e.g. 0.999; evaluation then uses the EMA [off]",
+        ["exit_weights"] = "Per-exit loss weights: equal, increasing, final2 or numbers like 0.5,0.5,1,1 [equal]",
+        ["label_smoothing"] = "Label smoothing for hard labels [0]",
+        ["distill_alpha"] = "Self-distillation weight from the final exit, 0 = off [0]",
+        ["distill_temperature"] = "Self-distillation temperature [1]",
+        ["distill_mode"] = "additive (Dyn-Perceiver code) or convex (paper Eq. 3) [additive]",
+        ["seed"] = "Seed of initialisation, data order, augmentation and dropout [0]",
+        ["threads"] = "Kernel threads; results do not depend on it [all cores]",
+        ["out"] = "Run directory [runs/<model>-s<seed>]",
+        ["checkpoint_every_epochs"] = "Checkpoint every N epochs, 0 = only at the end [1]",
+        ["checkpoint_every_steps"] = "Also checkpoint every N steps, 0 = off [0]",
+    };
+}
