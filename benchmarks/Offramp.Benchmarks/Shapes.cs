@@ -1,7 +1,7 @@
 namespace Offramp.Benchmarks;
 
-/// <summary>A GEMM problem C (M × N) = op(A) (M × K) · op(B) (K × N).</summary>
-public sealed record GemmShape(string Name, int M, int N, int K, bool TransA = false, bool TransB = false)
+/// <summary>A GEMM problem C (M × N) = op(A) (M × K) · op(B) (K × N); the name is short for BenchmarkDotNet's table.</summary>
+public sealed record GemmShape(string Name, string Role, int M, int N, int K, bool TransA = false, bool TransB = false)
 {
     public double Flops => 2.0 * M * N * K;
 
@@ -20,30 +20,32 @@ public sealed record ConvShape(string Name, int N, int C, int H, int W, int O, i
     public override string ToString() => Name;
 }
 
-/// <summary>The shapes every benchmark mode measures.</summary>
+/// <summary>The shapes every benchmark mode measures. GEMM names are M×N×K and the A/B transposition (N/T).</summary>
 public static class Shapes
 {
     public static readonly GemmShape[] Gemm =
     [
-        new("square 256", 256, 256, 256),
-        new("square 512", 512, 512, 512),
-        new("square 1024", 1024, 1024, 1024),
-        new("im2col (64·196)×64×(9·64)", 64 * 196, 64, 9 * 64),
-        new("im2col (64·196)×128×(9·128)", 64 * 196, 128, 9 * 128),
-        new("linear b64 192→768 (x·Wᵀ)", 64, 768, 192, TransB: true),
-        new("linear b64 768→192 dX (dY·W)", 64, 768, 192),
-        new("linear 192×768 dW (dYᵀ·X)", 768, 192, 64, TransA: true),
-        new("conv img 32×784×288 (W·col)", 32, 784, 288),
-        new("conv img dX 288×784×32 (Wᵀ·dY)", 288, 784, 32, TransA: true),
-        new("conv img dW 32×288×784 (dY·colᵀ)", 32, 288, 784, TransB: true),
+        new("256x256x256 NN", "square", 256, 256, 256),
+        new("512x512x512 NN", "square", 512, 512, 512),
+        new("1024x1024x1024 NN", "square", 1024, 1024, 1024),
+        new("12544x64x576 NN", "im2col (64·196)×C×9C, C=64", 64 * 196, 64, 9 * 64),
+        new("12544x128x1152 NN", "im2col (64·196)×C×9C, C=128", 64 * 196, 128, 9 * 128),
+        new("64x768x192 NT", "Linear 192→768 fwd, batch 64", 64, 768, 192, TransB: true),
+        new("64x192x768 NN", "Linear 192→768 dX", 64, 192, 768),
+        new("768x192x64 TN", "Linear 192→768 dW", 768, 192, 64, TransA: true),
+        new("32x784x288 NN", "conv 32→32 3×3 28² fwd, 1 image", 32, 784, 288),
+        new("288x784x32 TN", "conv dcol = Wᵀ·dY, 1 image", 288, 784, 32, TransA: true),
+        new("32x288x784 NT", "conv dW = dY·colᵀ, 1 image", 32, 288, 784, TransB: true),
     ];
 
     public static readonly ConvShape[] Conv =
     [
-        new("N64 32→32 3×3 28×28", 64, 32, 28, 28, 32, 3, 1, 1, 1),
-        new("N64 32→32 3×3 16×16", 64, 32, 16, 16, 32, 3, 1, 1, 1),
-        new("N64 64→64 1×1 16×16", 64, 64, 16, 16, 64, 1, 1, 0, 1),
-        new("N64 dw 64 3×3 28×28", 64, 64, 28, 28, 64, 3, 1, 1, 64),
-        new("N64 dw 64 3×3 s2 28×28", 64, 64, 28, 28, 64, 3, 2, 1, 64),
+        new("N64 C32 3x3 28x28", 64, 32, 28, 28, 32, 3, 1, 1, 1),
+        new("N64 C32 3x3 16x16", 64, 32, 16, 16, 32, 3, 1, 1, 1),
+        new("N64 C64 1x1 16x16", 64, 64, 16, 16, 64, 1, 1, 0, 1),
+        new("N64 dw64 3x3 28x28", 64, 64, 28, 28, 64, 3, 1, 1, 64),
+        new("N64 dw64 3x3 s2 28", 64, 64, 28, 28, 64, 3, 2, 1, 64),
+        new("N4 dw64 3x3 28x28", 4, 64, 28, 28, 64, 3, 1, 1, 64),
+        new("N4 C32 3x3 28x28", 4, 32, 28, 28, 32, 3, 1, 1, 1),
     ];
 }

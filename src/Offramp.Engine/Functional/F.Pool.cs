@@ -154,6 +154,11 @@ public static partial class F
         }
 
         int h = x.Shape[^2], w = x.Shape[^1];
+        if (h == 0 || w == 0)
+        {
+            throw new ArgumentException($"{op}: input {xs} has an empty spatial dimension");
+        }
+
         int oh = ((h + (2 * padding) - kernel) / stride) + 1, ow = ((w + (2 * padding) - kernel) / stride) + 1;
         if (h + (2 * padding) < kernel || w + (2 * padding) < kernel)
         {

@@ -87,6 +87,12 @@ internal static unsafe class Conv
     // dW_g (Og × Kg) = Σ_n gY_g (Og × OH·OW) · col_gᵀ, summed image by image inside fixed chunks of the batch.
     public static void BackwardWeight(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gw, ConvGeometry g)
     {
+        if (g.N == 0)
+        {
+            gw.Clear();
+            return;
+        }
+
         int chunks = Math.Min(g.N, WeightGradChunks);
         int per = Gemm.CeilDiv(g.N, chunks);
         chunks = Gemm.CeilDiv(g.N, per);

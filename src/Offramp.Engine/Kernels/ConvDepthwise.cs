@@ -1,13 +1,17 @@
+using System.Runtime.CompilerServices;
+
 namespace Offramp.Engine.Kernels;
 
 /// <summary>
-/// Direct float32 depthwise convolution (groups == C, O = C·multiplier; MobileNet, RegNet, ConvNeXt): each output
-/// plane is a weighted sum of shifted rows of one input plane, so no im2col is needed. With stride 1 along W every
-/// tap is one vectorised multiply-add over a run of the output row; other strides gather in a scalar loop.
+/// Direct float32 depthwise convolution (groups == C, O = C·multiplier; MobileNet, RegNet, ConvNeXt): no im2col.
+/// Each plane is copied zero-padded and split into stride phases so that every tap reads a contiguous run for any
+/// stride; blocks of 8 (or 4, or 1) output rows × 8 columns accumulate their taps in Vector256 registers. The input
+/// gradient at stride 1 is the same correlation of the padded output gradient with the flipped kernel (other
+/// strides scatter in a scalar loop); the weight gradient is one vectorised dot product per tap.
 /// Work is split by plane (forward: per (n, o); input gradient: per (n, c); weight gradient: per o), so each
-/// output element is summed in a fixed order.
+/// output element is summed in a fixed order whatever the thread count.
 /// </summary>
-internal static unsafe class ConvDepthwise
+internal static unsafe partial class ConvDepthwise
 {
     // x: (N, C, H, W), w: (O, 1, KH, KW), b: (O) or empty → y: (N, O, OH, OW).
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, ConvGeometry g)
@@ -17,16 +21,8 @@ internal static unsafe class ConvDepthwise
         {
             nint xa = (nint)px, wa = (nint)pw, ba = (nint)pb, ya = (nint)py;
             bool hasBias = !b.IsEmpty;
-            int hw = g.H * g.W, ohw = g.OH * g.OW, kk = g.KH * g.KW, mult = g.O / g.C;
-            Parallelism.For(g.N * g.O, t =>
-            {
-                int n = t / g.O, o = t % g.O, c = o / mult;
-                var xp = new ReadOnlySpan<float>((float*)xa + ((nint)((n * g.C) + c) * hw), hw);
-                var wk = new ReadOnlySpan<float>((float*)wa + ((nint)o * kk), kk);
-                var yp = new Span<float>((float*)ya + ((nint)t * ohw), ohw);
-                yp.Fill(hasBias ? ((float*)ba)[o] : 0f);
-                Accumulate(xp, wk, yp, g);
-            }, 2L * ohw * kk);
+            Parallelism.For(g.N * g.O, t => ForwardPlane(t, (float*)xa, (float*)wa, hasBias ? (float*)ba : null, (float*)ya, g),
+                2L * g.OH * g.OW * g.KH * g.KW);
         }
     }
 
@@ -36,20 +32,8 @@ internal static unsafe class ConvDepthwise
         fixed (float* pgy = gy, pw = w, pgx = gx)
         {
             nint gya = (nint)pgy, wa = (nint)pw, gxa = (nint)pgx;
-            int hw = g.H * g.W, ohw = g.OH * g.OW, kk = g.KH * g.KW, mult = g.O / g.C;
-            Parallelism.For(g.N * g.C, t =>
-            {
-                int n = t / g.C, c = t % g.C;
-                var gxp = new Span<float>((float*)gxa + ((nint)t * hw), hw);
-                gxp.Clear();
-                for (int j = 0; j < mult; j++)
-                {
-                    int o = (c * mult) + j;
-                    var gyp = new ReadOnlySpan<float>((float*)gya + ((nint)((n * g.O) + o) * ohw), ohw);
-                    var wk = new ReadOnlySpan<float>((float*)wa + ((nint)o * kk), kk);
-                    Scatter(gyp, wk, gxp, g);
-                }
-            }, 2L * ohw * kk * mult);
+            Parallelism.For(g.N * g.C, t => BackwardInputPlane(t, (float*)gya, (float*)wa, (float*)gxa, g),
+                2L * g.OH * g.OW * g.KH * g.KW * (g.O / g.C));
         }
     }
 
@@ -59,64 +43,63 @@ internal static unsafe class ConvDepthwise
         fixed (float* px = x, pgy = gy, pgw = gw)
         {
             nint xa = (nint)px, gya = (nint)pgy, gwa = (nint)pgw;
-            int hw = g.H * g.W, ohw = g.OH * g.OW, kk = g.KH * g.KW, mult = g.O / g.C;
-            Parallelism.For(g.O, o =>
-            {
-                var gwk = new Span<float>((float*)gwa + ((nint)o * kk), kk);
-                gwk.Clear();
-                for (int n = 0; n < g.N; n++)
-                {
-                    var xp = new ReadOnlySpan<float>((float*)xa + ((nint)((n * g.C) + (o / mult)) * hw), hw);
-                    var gyp = new ReadOnlySpan<float>((float*)gya + ((nint)((n * g.O) + o) * ohw), ohw);
-                    Correlate(xp, gyp, gwk, g);
-                }
-            }, 2L * g.N * ohw * kk);
+            Parallelism.For(g.O, o => BackwardWeightChannel(o, (float*)xa, (float*)gya, (float*)gwa, g), 2L * g.N * g.OH * g.OW * g.KH * g.KW);
         }
     }
 
-    // xp: (H, W), wk: (KH, KW) → yp: (OH, OW) += Σ_taps wk[kh, kw] · x shifted.
-    private static void Accumulate(ReadOnlySpan<float> xp, ReadOnlySpan<float> wk, Span<float> yp, ConvGeometry g)
+    // Per-task bodies: static and fully optimized (a lambda body would run as Tier-0 code for a while).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardPlane(int t, float* x, float* w, float* b, float* y, ConvGeometry g)
     {
-        for (int oh = 0; oh < g.OH; oh++)
+        int o = t % g.O, n = t / g.O, c = o / (g.O / g.C), kk = g.KH * g.KW;
+        var pp = PadInput(x + ((nint)((n * g.C) + c) * g.H * g.W), g);
+        CorrelatePlane(pp, w + ((nint)o * kk), y + ((nint)t * g.OH * g.OW), g.OH, g.OW, g, b == null ? 0f : b[o], accumulate: false);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardInputPlane(int t, float* gy, float* w, float* gx, ConvGeometry g)
+    {
+        int n = t / g.C, c = t % g.C, hw = g.H * g.W, ohw = g.OH * g.OW, kk = g.KH * g.KW, mult = g.O / g.C;
+        var gxp = new Span<float>(gx + ((nint)t * hw), hw);
+        gxp.Clear();
+        float* flipped = stackalloc float[Math.Min(kk, 1024)];
+        for (int j = 0; j < mult; j++)
         {
-            var yr = yp.Slice(oh * g.OW, g.OW);
-            for (int kh = 0; kh < g.KH; kh++)
+            int o = (c * mult) + j;
+            float* gyp = gy + ((nint)((n * g.O) + o) * ohw);
+            float* wk = w + ((nint)o * kk);
+            if (g.Stride == (1, 1) && kk <= 1024)
             {
-                int ih = (oh * g.Stride.H) - g.Padding.H + (kh * g.Dilation.H);
-                if ((uint)ih >= (uint)g.H)
+                // Stride 1: the input gradient is a correlation of the padded output gradient with the flipped
+                // kernel, which the vectorised forward loop computes.
+                for (int k = 0; k < kk; k++)
                 {
-                    continue;
+                    flipped[k] = wk[kk - 1 - k];
                 }
 
-                var xr = xp.Slice(ih * g.W, g.W);
-                for (int kw = 0; kw < g.KW; kw++)
-                {
-                    int off = (kw * g.Dilation.W) - g.Padding.W;
-                    var (lo, hi) = ConvGeometry.ValidRange(g.OW, g.W, g.Stride.W, off);
-                    if (lo >= hi)
-                    {
-                        continue;
-                    }
-
-                    float wv = wk[(kh * g.KW) + kw];
-                    if (g.Stride.W == 1)
-                    {
-                        var d = yr[lo..hi];
-                        TensorPrimitives.MultiplyAdd(xr.Slice(lo + off, hi - lo), wv, d, d);
-                    }
-                    else
-                    {
-                        for (int ow = lo; ow < hi; ow++)
-                        {
-                            yr[ow] += wv * xr[(ow * g.Stride.W) + off];
-                        }
-                    }
-                }
+                CorrelatePlane(PadOutputGrad(gyp, g), flipped, gx + ((nint)t * hw), g.H, g.W, g, 0f, accumulate: j > 0);
+            }
+            else
+            {
+                Scatter(new ReadOnlySpan<float>(gyp, ohw), new ReadOnlySpan<float>(wk, kk), gxp, g);
             }
         }
     }
 
-    // gyp: (OH, OW), wk: (KH, KW) → gxp: (H, W) += the adjoint of Accumulate.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardWeightChannel(int o, float* x, float* gy, float* gw, ConvGeometry g)
+    {
+        int kk = g.KH * g.KW, c = o / (g.O / g.C);
+        new Span<float>(gw + ((nint)o * kk), kk).Clear();
+        for (int n = 0; n < g.N; n++)
+        {
+            var pp = PadInput(x + ((nint)((n * g.C) + c) * g.H * g.W), g);
+            TapDots(pp, gy + ((nint)((n * g.O) + o) * g.OH * g.OW), gw + ((nint)o * kk), g);
+        }
+    }
+
+    // gyp: (OH, OW), wk: (KH, KW) → gxp: (H, W) += the adjoint of the forward (any stride; scalar).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scatter(ReadOnlySpan<float> gyp, ReadOnlySpan<float> wk, Span<float> gxp, ConvGeometry g)
     {
         for (int oh = 0; oh < g.OH; oh++)
@@ -153,49 +136,6 @@ internal static unsafe class ConvDepthwise
                             gxr[(ow * g.Stride.W) + off] += wv * gyr[ow];
                         }
                     }
-                }
-            }
-        }
-    }
-
-    // xp: (H, W), gyp: (OH, OW) → gwk: (KH, KW) += Σ_{oh, ow} gy[oh, ow] · x[tap position].
-    private static void Correlate(ReadOnlySpan<float> xp, ReadOnlySpan<float> gyp, Span<float> gwk, ConvGeometry g)
-    {
-        for (int oh = 0; oh < g.OH; oh++)
-        {
-            var gyr = gyp.Slice(oh * g.OW, g.OW);
-            for (int kh = 0; kh < g.KH; kh++)
-            {
-                int ih = (oh * g.Stride.H) - g.Padding.H + (kh * g.Dilation.H);
-                if ((uint)ih >= (uint)g.H)
-                {
-                    continue;
-                }
-
-                var xr = xp.Slice(ih * g.W, g.W);
-                for (int kw = 0; kw < g.KW; kw++)
-                {
-                    int off = (kw * g.Dilation.W) - g.Padding.W;
-                    var (lo, hi) = ConvGeometry.ValidRange(g.OW, g.W, g.Stride.W, off);
-                    if (lo >= hi)
-                    {
-                        continue;
-                    }
-
-                    float acc = 0f;
-                    if (g.Stride.W == 1)
-                    {
-                        acc = TensorPrimitives.Dot(gyr[lo..hi], xr.Slice(lo + off, hi - lo));
-                    }
-                    else
-                    {
-                        for (int ow = lo; ow < hi; ow++)
-                        {
-                            acc += gyr[ow] * xr[(ow * g.Stride.W) + off];
-                        }
-                    }
-
-                    gwk[(kh * g.KW) + kw] += acc;
                 }
             }
         }

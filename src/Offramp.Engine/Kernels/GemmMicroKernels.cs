@@ -61,6 +61,7 @@ internal static unsafe partial class Gemm
     }
 
     // Copies the top-left (rows × cols) of a scratch tile (row stride nr) into C with the same write-back rule.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreEdge(float* tile, int nr, int rows, int cols, float* c, int ldc, float beta, bool overwrite)
     {
         for (int r = 0; r < rows; r++)
@@ -75,6 +76,7 @@ internal static unsafe partial class Gemm
     }
 
     // a: packed (4 × kc), b: packed (kc × 4). Plain scalar arithmetic (multiply, then add): the portable fallback.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel4x4Scalar(int kc, float* a, float* b, float* c, int ldc, float beta, bool overwrite)
     {
         float* acc = stackalloc float[16];

@@ -12,6 +12,7 @@ internal static unsafe partial class Gemm
 {
     // op(A) block rows [i0, i0+mc), cols [p0, p0+kc) → dst: ceil(mc/mr) panels of (mr × kc), each scaled by alpha.
     // op(A)[i, p] = transA ? a[p·lda + i] : a[i·lda + p].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(bool transA, float* a, int lda, int i0, int mc, int p0, int kc, float alpha, int mr, float* dst)
     {
         for (int ir = 0; ir < mc; ir += mr)
@@ -48,6 +49,7 @@ internal static unsafe partial class Gemm
 
     // op(B) block rows [p0, p0+kc), panels [panel0, panel1) of nr columns starting at column j0 (nc columns in
     // the block) → dst + panel·nr·kc. op(B)[p, j] = transB ? b[j·ldb + p] : b[p·ldb + j].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(bool transB, float* b, int ldb, int p0, int kc, int j0, int nc, int nr, int panel0, int panel1, float* dst)
     {
         for (int pn = panel0; pn < panel1; pn++)

@@ -9,6 +9,7 @@ internal static unsafe partial class Gemm
     // src: (rows × cols), row stride lds → dst: (cols × rows), row stride ldd; dst[j·ldd + i] = alpha·src[i·lds + j].
     // The packing of a row-major A and of a transposed B are both this transpose. Tiles of 8 × 8 (Vector256
     // unpack/shuffle/permute), then 4 × 4 (Vector128), then scalar edges.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeBlock(float* src, nint lds, int rows, int cols, float* dst, nint ldd, float alpha)
     {
         int i = 0;
@@ -43,6 +44,7 @@ internal static unsafe partial class Gemm
         TransposeScalar(src + (i * lds), lds, rows - i, cols, dst + i, ldd, alpha);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeScalar(float* src, nint lds, int rows, int cols, float* dst, nint ldd, float alpha)
     {
         for (int i = 0; i < rows; i++)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Offramp.Engine.Kernels;
 
 /// <summary>
@@ -8,6 +10,7 @@ namespace Offramp.Engine.Kernels;
 internal static class Im2Col
 {
     // x: (C, H, W) one image → col: (C·KH·KW, OH·OW). Zero padding.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, Span<T> col, in ConvGeometry g, int channels)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -54,6 +57,7 @@ internal static class Im2Col
     }
 
     // col: (C·KH·KW, OH·OW) → x: (C, H, W), accumulated (x += col2im(col)); the adjoint of Forward.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> col, Span<T> x, in ConvGeometry g, int channels)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Offramp.Engine.Kernels;
 
 /// <summary>
@@ -22,6 +24,7 @@ internal static class Pool
 
     // x: (P, H, W) → y: (P, OH, OW), arg: (P, OH, OW) index within the plane of each window's first maximum.
     // adaptive: bins of Bin(); otherwise windows of Window(k, s, p).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxForward<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> arg, int planes, int h, int w, int oh, int ow,
         (int K, int S, int P) wh, (int K, int S, int P) ww, bool adaptive)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -64,6 +67,7 @@ internal static class Pool
     }
 
     // gy: (P, OH, OW), arg from MaxForward → gx: (P, H, W), overwritten: gx[arg] += gy (windows may overlap).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxBackward<T>(ReadOnlySpan<T> gy, ReadOnlySpan<int> arg, Span<T> gx, int planes, int hw, int ohw)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -80,6 +84,7 @@ internal static class Pool
 
     // x: (P, H, W) → y: (P, OH, OW) window means. Regular windows divide by the window clipped to the padded input
     // (countIncludePad) or to the input; adaptive bins by their size.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AvgForward<T>(ReadOnlySpan<T> x, Span<T> y, int planes, int h, int w, int oh, int ow,
         (int K, int S, int P) wh, (int K, int S, int P) ww, bool countIncludePad, bool adaptive)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -106,6 +111,7 @@ internal static class Pool
     }
 
     // gy: (P, OH, OW) → gx: (P, H, W), overwritten: each window gets gy / divisor.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AvgBackward<T>(ReadOnlySpan<T> gy, Span<T> gx, int planes, int h, int w, int oh, int ow,
         (int K, int S, int P) wh, (int K, int S, int P) ww, bool countIncludePad, bool adaptive)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -64,6 +64,31 @@ public class LinearTests
     }
 
     [Fact]
+    public void LinearAndConv_EmptyDimensions_GiveEmptyOrZeroResults()
+    {
+        var x = Tensor.Zeros(0, 4).WithGrad();
+        var w = Tensor.Ones(3, 4).WithGrad();
+        var b = Tensor.Ones(3).WithGrad();
+        var y = F.Linear(x, w, b);
+        Assert.Equal(new[] { 0, 3 }, y.Shape);
+        y.Sum().Backward();
+        Assert.All(w.Grad!.ToArray(), v => Assert.Equal(0f, v));
+        Assert.All(b.Grad!.ToArray(), v => Assert.Equal(0f, v));
+
+        // No input features: y = b.
+        Assert.Equal(new float[] { 1, 1, 1, 1, 1, 1 }, F.Linear(Tensor.Zeros(2, 0), Tensor.Zeros(3, 0), Tensor.Ones(3)).ToArray());
+        Assert.Equal(new[] { 2, 0 }, Tensor.Zeros(2, 0).MatMul(Tensor.Zeros(0, 0)).Shape);
+        Assert.Equal(new float[] { 0, 0, 0, 0 }, Tensor.Zeros(2, 0).MatMul(Tensor.Zeros(0, 2)).ToArray());
+
+        var cx = Tensor.Zeros(0, 2, 5, 5).WithGrad();
+        var cw = Tensor.Ones(3, 2, 3, 3).WithGrad();
+        var cy = F.Conv2d(cx, cw, null, 1, 1);
+        Assert.Equal(new[] { 0, 3, 5, 5 }, cy.Shape);
+        cy.Sum().Backward();
+        Assert.All(cw.Grad!.ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
     public void Linear_WrongFeatures_ThrowsNamingShapes()
     {
         var ex = Assert.Throws<ArgumentException>(() => F.Linear(Tensor.Zeros(32, 28, 28), Tensor.Zeros(10, 784)));
