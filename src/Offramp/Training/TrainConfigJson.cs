@@ -17,7 +17,7 @@ namespace Offramp.Training;
 [JsonSerializable(typeof(EpochLogEntry))]
 [JsonSerializable(typeof(EvalReport))]
 [JsonSerializable(typeof(EvalSummary))]
-public sealed partial class TrainJsonContext : JsonSerializerContext
+internal sealed partial class TrainJsonContext : JsonSerializerContext
 {
 }
 

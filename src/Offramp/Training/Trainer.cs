@@ -148,7 +148,9 @@ public sealed partial class Trainer
 
     /// <summary>Trains until <see cref="TrainConfig.Epochs"/> are done, from the current position.</summary>
     /// <returns>The log entries of the epochs finished by this call.</returns>
-    /// <exception cref="TrainingDivergedException">A loss or the gradient norm became NaN or infinite.</exception>
+    /// <exception cref="TrainingDivergedException">A loss or the gradient norm became NaN or infinite. The bad step's
+    /// update is not applied and no checkpoint is written, but the in-memory model is not usable (its forward pass may
+    /// have updated BatchNorm statistics with the bad batch): resume a new trainer from the last checkpoint.</exception>
     /// <exception cref="InvalidOperationException">A fresh trainer would overwrite a run that has checkpoints.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (between steps).</exception>
     public IReadOnlyList<EpochLogEntry> Run(CancellationToken cancellationToken = default)
