@@ -4,6 +4,8 @@ using System.Text.Json;
 using Offramp.Engine;
 using Offramp.Training;
 
+using Offramp.Engine.IO;
+
 namespace Offramp.Cli;
 
 /// <summary><c>offramp eval</c>: accuracy and loss of every exit of a trained run on the held-out split and the test set.</summary>
@@ -74,7 +76,7 @@ internal static class EvalCommand
 
         if (jsonPath is not null)
         {
-            AtomicWrite(jsonPath, JsonSerializer.Serialize(summary, TrainJsonContext.Default.EvalSummary));
+            AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(summary, TrainJsonContext.Default.EvalSummary) + "\n");
             o.WriteLine($"results: {jsonPath}");
         }
 
@@ -95,12 +97,5 @@ internal static class EvalCommand
         var latest = Checkpoint.FindLatest(runDir)
             ?? throw new UsageException($"{runDir} has neither final weights nor a checkpoint");
         return Path.Combine(latest, ema ? Checkpoint.EmaFile : Checkpoint.ModelFile);
-    }
-
-    private static void AtomicWrite(string path, string text)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text + "\n");
-        File.Move(tmp, path, overwrite: true);
     }
 }

@@ -33,25 +33,7 @@ public static partial class Safetensors
     {
         ArgumentNullException.ThrowIfNull(path);
         var plan = Prepare(entries, metadata);
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' names no file", nameof(path));
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                plan.WriteTo(fs);
-                fs.Flush(flushToDisk: true);
-            }
-
-            // rename(2) on Unix, MoveFileEx(REPLACE_EXISTING) on Windows: readers see the old file or the new one.
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(tmp);
-            throw;
-        }
+        AtomicFile.Write(path, plan.WriteTo);
     }
 
     /// <summary>Writes tensors in the safetensors format to <paramref name="stream"/> (same bytes as the file writer).</summary>

@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
+using Offramp.Engine.IO;
+
 namespace Offramp.Imaging;
 
 /// <summary>
@@ -44,18 +46,7 @@ public static class PngEncoder
     /// so a reader never sees a half-written image.</remarks>
     public static void Save(ByteImage image, string path)
     {
-        byte[] bytes = Encode(image);
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        AtomicFile.WriteAllBytes(path, Encode(image));
     }
 
     /// <summary>The 13 IHDR bytes (compression, filter and interlace methods 0).</summary>

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 
+using Offramp.Engine.IO;
+
 namespace Offramp.Inference;
 
 /// <summary>
@@ -116,17 +118,7 @@ public sealed partial class ThresholdsFile
     public void Save(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllText(temp, ToJson(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        AtomicFile.WriteAllText(path, ToJson());
     }
 
     /// <summary>The file's JSON text (indented, LF line ends).</summary>

@@ -1,3 +1,5 @@
+using Offramp.Engine.IO;
+
 namespace Offramp.Reports;
 
 /// <summary>

@@ -1,5 +1,7 @@
 using System.Text;
 
+using Offramp.Engine.IO;
+
 namespace Offramp.Reports;
 
 /// <summary>

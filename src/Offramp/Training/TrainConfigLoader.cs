@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 
+using Offramp.Engine.IO;
+
 namespace Offramp.Training;
 
 /// <summary>

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Offramp.Engine;
 using Offramp.Engine.Nn;
 
+using Offramp.Engine.IO;
+
 namespace Offramp.Training;
 
 public sealed partial class Trainer

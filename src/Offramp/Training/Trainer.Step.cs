@@ -4,6 +4,8 @@ using Offramp.Engine;
 using Offramp.Engine.Nn;
 using Offramp.Engine.Optim;
 
+using Offramp.Engine.IO;
+
 namespace Offramp.Training;
 
 public sealed partial class Trainer
