@@ -23,6 +23,7 @@ public static class Program
             return 0;
         });
         root.Subcommands.Add(version);
+        root.Subcommands.Add(Commands.BenchCommand.Create());
         return root;
     }
 }
