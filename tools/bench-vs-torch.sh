@@ -11,7 +11,16 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-peer="${TORCH_BENCH:-$repo/../shared/bench/torch_bench.py}"
+# ../shared/bench relative to the repository; a git worktree (e.g. /work/wt/K) sits deeper, so look further up.
+peer="${TORCH_BENCH:-}"
+if [[ -z "$peer" ]]; then
+  for up in .. ../.. ../../..; do
+    if [[ -f "$repo/$up/shared/bench/torch_bench.py" ]]; then
+      peer="$(cd "$repo/$up/shared/bench" && pwd)/torch_bench.py"
+      break
+    fi
+  done
+fi
 threads=1 models=cnn,vit,dp inputs=fm,c10 quick="" outdir="" extra=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -24,7 +33,7 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-[[ -f "$peer" ]] || { echo "peer script not found: $peer (set TORCH_BENCH)" >&2; exit 2; }
+[[ -n "$peer" && -f "$peer" ]] || { echo "peer script ../shared/bench/torch_bench.py not found (set TORCH_BENCH)" >&2; exit 2; }
 outdir="${outdir:-$(mktemp -d /tmp/bench-vs-torch.XXXXXX)}"
 mkdir -p "$outdir"
 torch_json="$outdir/torch_t$threads.json" off_json="$outdir/offramp_t$threads.json"

@@ -44,6 +44,10 @@ public sealed record BenchResult
     /// <summary>Batch-128 training step: forward, backward of the summed exit losses, SGD step.</summary>
     public required BenchTiming TrainB128 { get; init; }
 
+    /// <summary>Bytes held by the training thread's <see cref="Engine.TensorMemory"/> step pool after the training
+    /// figure (the activation and gradient working set the arena keeps for reuse).</summary>
+    public long TrainArenaBytes { get; init; }
+
     /// <summary>Whether the training step used <c>ZeroGrad(setToNone: true)</c>.</summary>
     public bool ZeroGradSetToNone { get; init; } = true;
 
@@ -73,6 +77,7 @@ public sealed record BenchResult
         o["thr_b64_exit1"] = TimingJson(ThroughputB64Exit1, 64);
         var train = TimingJson(TrainB128, 128);
         train["zero_grad_set_to_none"] = ZeroGradSetToNone;
+        train["arena_bytes"] = TrainArenaBytes;
         o["train_b128"] = train;
         return o;
     }

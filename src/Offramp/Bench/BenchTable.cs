@@ -17,7 +17,7 @@ public static class BenchTable
     /// <summary>Header of the memory table.</summary>
     public const string MemoryHeader =
         "| model | input | thr | train alloc MB/step | train alloc MB/step (this thread) | train GC pause ms/step | " +
-        "train gen0/1/2 | b64 alloc KB/call | b1 full alloc KB/call |";
+        "train gen0/1/2 | train arena MB | b64 alloc KB/call | b1 full alloc KB/call |";
 
     /// <summary>The script's <c>fmt_row</c>: one line per model × input.</summary>
     public static string Row(BenchResult r)
@@ -38,7 +38,7 @@ public static class BenchTable
         var t = r.TrainB128;
         return string.Create(CultureInfo.InvariantCulture,
             $"| {r.Model} | {r.Input} | {r.Threads} | {t.AllocBytesPerRun / 1e6:F2} | {t.AllocBytesPerRunThisThread / 1e6:F2} | " +
-            $"{t.GcPausePerRunS * 1e3:F2} | {string.Join('/', t.Collections)} | " +
+            $"{t.GcPausePerRunS * 1e3:F2} | {string.Join('/', t.Collections)} | {r.TrainArenaBytes / 1e6:F1} | " +
             $"{r.ThroughputB64.AllocBytesPerRun / 1e3:F1} | {r.LatencyB1[^1].AllocBytesPerRun / 1e3:F1} |");
     }
 }

@@ -79,6 +79,8 @@ public static class ModelBench
             yb[i] = rng.NextInt(model.NumClasses);
         }
 
+        // A fresh pool, so that the arena figure counts this model's training step only.
+        TensorMemory.Trim();
         var train = Time(() => TrainStep(model, opt, xb, yb, options.ZeroGradSetToNone), 3, options.TrainMinTime, 2);
         return new BenchResult
         {
@@ -95,6 +97,7 @@ public static class ModelBench
             ThroughputB64Exit1 = b64Exit1,
             TrainB128 = train,
             ZeroGradSetToNone = options.ZeroGradSetToNone,
+            TrainArenaBytes = TensorMemory.PooledBytes,
         };
     }
 
