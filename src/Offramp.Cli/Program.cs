@@ -56,6 +56,7 @@ public static class Program
         root.Subcommands.Add(TrainCommand.Build(threads));
         root.Subcommands.Add(EvalCommand.Build(threads));
         root.Subcommands.Add(ModelsCommand.Build());
+        root.Subcommands.Add(Commands.BenchCommand.Create(threads));
         return root;
     }
 }

@@ -1,0 +1,46 @@
+namespace Offramp.Bench;
+
+/// <summary>
+/// How long and how <see cref="ModelBench"/> measures; <see cref="For"/> gives <c>torch_bench.py</c>'s settings.
+/// </summary>
+public sealed record BenchOptions
+{
+    /// <summary>Kernel threads (<c>Parallelism.Threads</c>); also the number of clock-probe threads.</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>Minimum seconds of timed calls per inference figure (the script: 0.5 with --quick, else 2).</summary>
+    public double InferenceMinTime { get; init; } = 2.0;
+
+    /// <summary>Minimum seconds of timed training steps (the script: 1 with --quick, else 3).</summary>
+    public double TrainMinTime { get; init; } = 3.0;
+
+    /// <summary>
+    /// Minimum seconds of warm-up per figure, on top of the script's warm-up call counts: .NET compiles hot code
+    /// in tiers, and timing before the optimised tier would measure the JIT, not the engine.
+    /// </summary>
+    public double MinWarmupTime { get; init; } = 0.5;
+
+    /// <summary>Depth of <c>vit</c> (the script's <c>--vit-depth</c>).</summary>
+    public int VitDepth { get; init; } = 6;
+
+    /// <summary>Seed of the model initialisation and the random inputs.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>
+    /// Whether the training step clears gradients with <c>ZeroGrad(setToNone: true)</c> as the script's
+    /// <c>zero_grad(set_to_none=True)</c> does (fresh gradient arrays every step), or zero-fills and reuses them.
+    /// </summary>
+    public bool ZeroGradSetToNone { get; init; } = true;
+
+    /// <summary>Skip the clock probe (tests).</summary>
+    public bool SkipProbe { get; init; }
+
+    /// <summary>The script's settings: full, or <c>--quick</c>.</summary>
+    public static BenchOptions For(int threads, bool quick) => new()
+    {
+        Threads = threads,
+        InferenceMinTime = quick ? 0.5 : 2.0,
+        TrainMinTime = quick ? 1.0 : 3.0,
+        MinWarmupTime = quick ? 0.25 : 1.0,
+    };
+}
