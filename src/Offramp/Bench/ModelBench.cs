@@ -16,7 +16,8 @@ namespace Offramp.Bench;
 /// <remarks>
 /// Every call runs inside its own <see cref="TensorMemory.Step"/>, so activations come from the per-step pool, as
 /// in Offramp's training and inference loops. Warm-up call counts are the script's (10 for batch 1, 1 for batches,
-/// 2 for training), extended to <see cref="BenchOptions.MinWarmupTime"/> for the JIT.
+/// 2 for training), extended to <see cref="BenchOptions.MinWarmupTime"/> per figure, after one
+/// <see cref="BenchOptions.JitWarmupTime"/> of full-model inference per model: .NET compiles hot code in tiers.
 /// </remarks>
 public static class ModelBench
 {
@@ -56,6 +57,12 @@ public static class ModelBench
         using (Autograd.NoGrad())
         {
             var x1 = Tensor.Randn(rng, input.BatchShape(1));
+            var jit = System.Diagnostics.Stopwatch.StartNew();
+            while (jit.Elapsed.TotalSeconds < options.JitWarmupTime)
+            {
+                Infer(model, x1, exits);
+            }
+
             // The script's order: exits 1..E-1, then the full model.
             for (int k = 1; k <= exits; k++)
             {

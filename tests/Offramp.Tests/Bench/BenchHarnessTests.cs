@@ -78,7 +78,7 @@ public class BenchHarnessTests
     [Trait("Category", "Slow")]
     public void Run_TinyBudget_WritesEveryFigure()
     {
-        var options = new BenchOptions { InferenceMinTime = 0, TrainMinTime = 0, MinWarmupTime = 0, SkipProbe = true };
+        var options = new BenchOptions { InferenceMinTime = 0, TrainMinTime = 0, MinWarmupTime = 0, JitWarmupTime = 0, SkipProbe = true };
         var r = ModelBench.Run("cnn", BenchInput.Fm, options);
         Assert.Equal(3, r.LatencyB1.Length);
         Assert.All(r.LatencyB1, t => Assert.True(t.Runs >= 20));
