@@ -15,13 +15,10 @@ public sealed class BasicBlock : ResNetBlock
     /// <summary>Output channels per input plane.</summary>
     public const int Expansion = 1;
 
-    private readonly int _in;
-    private readonly int _out;
-    private readonly int _stride;
-
     /// <summary>Creates the block; the first conv carries the stride (<paramref name="stride"/> 1 or 2).</summary>
     /// <exception cref="ArgumentException">A channel count or the stride is not positive.</exception>
     public BasicBlock(int inChannels, int planes, int stride, Rng rng)
+        : base(inChannels, planes * Expansion, stride)
     {
         if (inChannels <= 0 || planes <= 0 || stride <= 0)
         {
@@ -33,15 +30,7 @@ public sealed class BasicBlock : ResNetBlock
         Bn1 = RegisterModule("bn1", new BatchNorm2d(planes));
         Conv2 = RegisterModule("conv2", new Conv2d(planes, planes, 3, rng, padding: 1, bias: false));
         Bn2 = RegisterModule("bn2", new BatchNorm2d(planes));
-        var ds = MakeDownsample(inChannels, planes * Expansion, stride, rng);
-        if (ds is not null)
-        {
-            Downsample = RegisterModule("downsample", ds);
-        }
-
-        _in = inChannels;
-        _out = planes * Expansion;
-        _stride = stride;
+        RegisterShortcut(rng);
     }
 
     /// <summary>3×3 conv with the block's stride.</summary>
@@ -55,15 +44,6 @@ public sealed class BasicBlock : ResNetBlock
 
     /// <summary>BatchNorm after conv2 (the last of the residual branch).</summary>
     public BatchNorm2d Bn2 { get; }
-
-    /// <inheritdoc/>
-    public override int InChannels => _in;
-
-    /// <inheritdoc/>
-    public override int OutChannels => _out;
-
-    /// <inheritdoc/>
-    public override int Stride => _stride;
 
     /// <inheritdoc/>
     public override BatchNorm2d LastBatchNorm => Bn2;

@@ -16,14 +16,11 @@ public sealed class Bottleneck : ResNetBlock
     /// <summary>Output channels per input plane.</summary>
     public const int Expansion = 4;
 
-    private readonly int _in;
-    private readonly int _out;
-    private readonly int _stride;
-
     /// <summary>Creates the block (output 4·<paramref name="planes"/> channels); the 3×3 conv carries the
     /// stride.</summary>
     /// <exception cref="ArgumentException">A channel count or the stride is not positive.</exception>
     public Bottleneck(int inChannels, int planes, int stride, Rng rng)
+        : base(inChannels, planes * Expansion, stride)
     {
         if (inChannels <= 0 || planes <= 0 || stride <= 0)
         {
@@ -36,15 +33,7 @@ public sealed class Bottleneck : ResNetBlock
         Bn2 = RegisterModule("bn2", new BatchNorm2d(planes));
         Conv3 = RegisterModule("conv3", new Conv2d(planes, planes * Expansion, 1, rng, bias: false));
         Bn3 = RegisterModule("bn3", new BatchNorm2d(planes * Expansion));
-        var ds = MakeDownsample(inChannels, planes * Expansion, stride, rng);
-        if (ds is not null)
-        {
-            Downsample = RegisterModule("downsample", ds);
-        }
-
-        _in = inChannels;
-        _out = planes * Expansion;
-        _stride = stride;
+        RegisterShortcut(rng);
     }
 
     /// <summary>1×1 reduction conv.</summary>
@@ -64,15 +53,6 @@ public sealed class Bottleneck : ResNetBlock
 
     /// <summary>BatchNorm after conv3 (the last of the residual branch).</summary>
     public BatchNorm2d Bn3 { get; }
-
-    /// <inheritdoc/>
-    public override int InChannels => _in;
-
-    /// <inheritdoc/>
-    public override int OutChannels => _out;
-
-    /// <inheritdoc/>
-    public override int Stride => _stride;
 
     /// <inheritdoc/>
     public override BatchNorm2d LastBatchNorm => Bn3;

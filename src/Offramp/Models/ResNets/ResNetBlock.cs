@@ -10,20 +10,27 @@ namespace Offramp.Models.ResNets;
 /// </summary>
 public abstract class ResNetBlock : Module
 {
+    private protected ResNetBlock(int inChannels, int outChannels, int stride)
+    {
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        Stride = stride;
+    }
+
     /// <summary>Input channels.</summary>
-    public abstract int InChannels { get; }
+    public int InChannels { get; }
 
     /// <summary>Output channels (planes × expansion).</summary>
-    public abstract int OutChannels { get; }
+    public int OutChannels { get; }
 
     /// <summary>Spatial stride of the block (1 or 2).</summary>
-    public abstract int Stride { get; }
+    public int Stride { get; }
 
     /// <summary>
     /// The projection shortcut (<c>downsample</c> = 1×1 conv with the block's stride + BatchNorm; torchvision's
     /// option B), or null for the identity.
     /// </summary>
-    public Sequential? Downsample { get; private protected set; }
+    public Sequential? Downsample { get; private set; }
 
     /// <summary>The last BatchNorm of the residual branch (zeroed by timm's <c>zero_init_last</c>).</summary>
     public abstract BatchNorm2d LastBatchNorm { get; }
@@ -54,14 +61,20 @@ public abstract class ResNetBlock : Module
     /// zero_init_last).</summary>
     public void ZeroInitLast() => LastBatchNorm.Weight!.Fill(0.0);
 
-    /// <summary>torchvision's projection: <c>downsample</c> = Sequential(conv1x1(stride, bias=False), BatchNorm2d),
-    /// used when the stride or the channel count changes.</summary>
-    private protected static Sequential? MakeDownsample(int inChannels, int outChannels, int stride, Rng rng) =>
-        stride != 1 || inChannels != outChannels
-            ? new Sequential(
-                new Conv2d(inChannels, outChannels, 1, rng, stride: stride, bias: false),
-                new BatchNorm2d(outChannels))
-            : null;
+    /// <summary>
+    /// Registers torchvision's projection, <c>downsample</c> = Sequential(conv1x1(stride, bias=False), BatchNorm2d),
+    /// when the stride or the channel count changes. Subclasses call it last, so the state dict lists
+    /// <c>downsample.*</c> after the residual branch, as torchvision does.
+    /// </summary>
+    private protected void RegisterShortcut(Rng rng)
+    {
+        if (Stride != 1 || InChannels != OutChannels)
+        {
+            Downsample = RegisterModule("downsample", new Sequential(
+                new Conv2d(InChannels, OutChannels, 1, rng, stride: Stride, bias: false),
+                new BatchNorm2d(OutChannels)));
+        }
+    }
 
     /// <summary>relu(residual + shortcut(x)): the end of every block.</summary>
     private protected Tensor AddShortcut(Tensor residual, Tensor x)
