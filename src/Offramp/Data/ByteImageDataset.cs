@@ -4,11 +4,9 @@ namespace Offramp.Data;
 /// An in-memory data set of 8-bit images (Fashion-MNIST, CIFAR-10): pixels as bytes in (N, C, H, W) order, read
 /// as float32 value/255.
 /// </summary>
-public sealed class ByteImageDataset : Dataset
+public sealed class ByteImageDataset : InMemoryDataset
 {
     private readonly byte[] _pixels;
-    private readonly int[] _labels;
-    private readonly string[] _classNames;
 
     /// <summary>Creates the data set over the given arrays (not copied: do not modify them afterwards).</summary>
     /// <param name="name">Name for messages.</param>
@@ -21,34 +19,10 @@ public sealed class ByteImageDataset : Dataset
     /// <exception cref="ArgumentException">Lengths do not match the shape, or a label is outside [0, K).</exception>
     public ByteImageDataset(
         string name, byte[] pixels, int[] labels, int channels, int height, int width, IReadOnlyList<string> classNames)
+        : base(name, pixels.LongLength, "pixel bytes", labels, channels, height, width, classNames)
     {
-        CheckContents(name, pixels.LongLength, "pixel bytes", labels, channels, height, width, classNames.Count);
-        Name = name;
         _pixels = pixels;
-        _labels = labels;
-        _classNames = [.. classNames];
-        Channels = channels;
-        Height = height;
-        Width = width;
     }
-
-    /// <inheritdoc/>
-    public override string Name { get; }
-
-    /// <inheritdoc/>
-    public override int Count => _labels.Length;
-
-    /// <inheritdoc/>
-    public override int Channels { get; }
-
-    /// <inheritdoc/>
-    public override int Height { get; }
-
-    /// <inheritdoc/>
-    public override int Width { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> ClassNames => _classNames;
 
     /// <summary>All pixels, (N, C, H, W) bytes.</summary>
     public ReadOnlySpan<byte> Pixels => _pixels;
@@ -59,13 +33,6 @@ public sealed class ByteImageDataset : Dataset
     {
         CheckIndex(index);
         return _pixels.AsSpan(index * ImageSize, ImageSize);
-    }
-
-    /// <inheritdoc/>
-    public override int GetLabel(int index)
-    {
-        CheckIndex(index);
-        return _labels[index];
     }
 
     /// <inheritdoc/>

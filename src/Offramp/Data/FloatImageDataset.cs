@@ -4,11 +4,9 @@ namespace Offramp.Data;
 /// An in-memory data set of float32 images (synthetic data, tests): values in (N, C, H, W) order, returned as
 /// they are (by convention in [0, 1], like the scaled bytes of <see cref="ByteImageDataset"/>).
 /// </summary>
-public sealed class FloatImageDataset : Dataset
+public sealed class FloatImageDataset : InMemoryDataset
 {
     private readonly float[] _values;
-    private readonly int[] _labels;
-    private readonly string[] _classNames;
 
     /// <summary>Creates the data set over the given arrays (not copied: do not modify them afterwards).</summary>
     /// <param name="name">Name for messages.</param>
@@ -27,40 +25,9 @@ public sealed class FloatImageDataset : Dataset
         int height,
         int width,
         IReadOnlyList<string> classNames)
+        : base(name, values.LongLength, "values", labels, channels, height, width, classNames)
     {
-        CheckContents(name, values.LongLength, "values", labels, channels, height, width, classNames.Count);
-        Name = name;
         _values = values;
-        _labels = labels;
-        _classNames = [.. classNames];
-        Channels = channels;
-        Height = height;
-        Width = width;
-    }
-
-    /// <inheritdoc/>
-    public override string Name { get; }
-
-    /// <inheritdoc/>
-    public override int Count => _labels.Length;
-
-    /// <inheritdoc/>
-    public override int Channels { get; }
-
-    /// <inheritdoc/>
-    public override int Height { get; }
-
-    /// <inheritdoc/>
-    public override int Width { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> ClassNames => _classNames;
-
-    /// <inheritdoc/>
-    public override int GetLabel(int index)
-    {
-        CheckIndex(index);
-        return _labels[index];
     }
 
     /// <inheritdoc/>
