@@ -1,4 +1,5 @@
 using Offramp.Engine.Nn;
+using Offramp.Engine.Tests.Parity;
 
 namespace Offramp.Engine.Tests.Nn;
 
@@ -25,12 +26,12 @@ public class LayerParityTests
     [MemberData(nameof(AllCases))]
     public void StateDictKeys_MatchPyTorch(string name)
     {
-        var fx = ModuleParityFixture.Load(name);
-        var m = ModuleParityFixture.Build(fx.Spec, new Rng(1));
+        var fx = ParityFixture.Load(name);
+        var m = ParityModules.Build(fx.Spec, new Rng(1));
         Assert.Equal(fx.Group("param.").Keys.Order(StringComparer.Ordinal), m.StateDict().Keys.Order(StringComparer.Ordinal));
         foreach (var e in m.StateDict().Entries)
         {
-            Assert.Equal(fx[$"param.{e.Key}"].Shape, e.Tensor.Shape);
+            Assert.Equal(fx.T($"param.{e.Key}").Shape, e.Tensor.Shape);
         }
 
         m.LoadStateDict(fx.Group("param."));
@@ -40,24 +41,24 @@ public class LayerParityTests
     [MemberData(nameof(AllCases))]
     public void ForwardBackward_MatchesPyTorch(string name)
     {
-        var fx = ModuleParityFixture.Load(name);
-        var m = ModuleParityFixture.Build(fx.Spec, new Rng(1));
+        var fx = ParityFixture.Load(name);
+        var m = ParityModules.Build(fx.Spec, new Rng(1));
         m.LoadStateDict(fx.Group("param."));
         m.Train(fx.Train);
         var inputs = fx.Inputs();
-        var y = ModuleParityFixture.Forward(m, inputs);
-        TestUtil.AssertClose(fx["output"], y, Atol, Rtol, $"{name} output");
+        var y = ParityModules.Forward(m, inputs);
+        TestUtil.AssertClose(fx.T("output"), y, Atol, Rtol, $"{name} output");
 
-        y.Mul(fx["grad_output"]).Sum().Backward();
+        y.Mul(fx.T("grad_output")).Sum().Backward();
         for (int i = 0; i < inputs.Length; i++)
         {
-            TestUtil.AssertClose(fx[$"grad.input.{i}"], inputs[i].Grad!, Atol, Rtol, $"{name} grad of input {i}");
+            TestUtil.AssertClose(fx.T($"grad.input.{i}"), inputs[i].Grad!, Atol, Rtol, $"{name} grad of input {i}");
         }
 
         foreach (var (pname, p) in m.NamedParameters())
         {
             Assert.NotNull(p.Grad);
-            TestUtil.AssertClose(fx[$"grad.param.{pname}"], p.Grad, Atol, Rtol, $"{name} grad of {pname}");
+            TestUtil.AssertClose(fx.T($"grad.param.{pname}"), p.Grad, Atol, Rtol, $"{name} grad of {pname}");
         }
 
         foreach (var (k, expected) in fx.Group("state."))

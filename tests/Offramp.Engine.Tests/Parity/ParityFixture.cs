@@ -15,18 +15,21 @@ internal sealed class ParityFixture
     /// <summary>Absolute floor for elements near zero (values are O(1)).</summary>
     public const double Atol = 1e-5;
 
-    private readonly SafetensorsFile _file;
+    private readonly Dictionary<string, Tensor> _tensors;
 
     private ParityFixture(string name, SafetensorsFile file, JsonElement spec)
     {
         Name = name;
-        _file = file;
+        _tensors = StateDictFiles.ReadTensors(file); // I64 entries (num_batches_tracked) become float values
         Spec = spec;
     }
 
     public string Name { get; }
 
     public JsonElement Spec { get; }
+
+    /// <summary>Whether the module ran in training mode (module cases only).</summary>
+    public bool Train => Spec.GetProperty("train").GetBoolean();
 
     public static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "parity");
 
@@ -54,12 +57,15 @@ internal sealed class ParityFixture
         return data;
     }
 
-    public bool Has(string key) => _file.Contains(key);
+    public bool Has(string key) => _tensors.ContainsKey(key);
 
-    public Tensor T(string key) => _file[key].ToTensor();
+    /// <summary>A fresh copy of one entry (callers may mark it as requiring grad).</summary>
+    public Tensor T(string key) => _tensors[key].CloneData();
 
-    public IEnumerable<string> Keys(string prefix) =>
-        _file.Names.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Select(n => n[prefix.Length..]);
+    /// <summary>Fresh copies of the entries under <paramref name="prefix"/>, keyed without it.</summary>
+    public Dictionary<string, Tensor> Group(string prefix) => _tensors
+        .Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
+        .ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value.CloneData(), StringComparer.Ordinal);
 
     public Tensor[] Inputs()
     {

@@ -1,56 +1,14 @@
 using System.Text.Json;
-using Offramp.Engine.IO;
 using Offramp.Engine.Nn;
 
 namespace Offramp.Engine.Tests.Nn;
 
 /// <summary>
-/// One PyTorch parity case of <c>tools/gen_parity_fixtures.py</c> (Fixtures/parity/*.safetensors): inputs, the
-/// module's state dict under PyTorch's names, output, gradients and post-forward state, plus the module spec.
+/// Builds the Offramp module a parity case of <c>tools/gen_parity_fixtures.py</c> describes, and runs it; the
+/// fixture itself is read by <see cref="Parity.ParityFixture"/>.
 /// </summary>
-internal sealed class ModuleParityFixture
+internal static class ParityModules
 {
-    private readonly SafetensorsFile _file;
-
-    private ModuleParityFixture(string name)
-    {
-        Name = name;
-        _file = Safetensors.Read(Path.Combine(AppContext.BaseDirectory, "Fixtures", "parity", name + ".safetensors"));
-        Spec = JsonDocument.Parse(_file.Metadata!["case"]).RootElement;
-    }
-
-    public string Name { get; }
-
-    public JsonElement Spec { get; }
-
-    public bool Train => Spec.GetProperty("train").GetBoolean();
-
-    public static ModuleParityFixture Load(string name) => new(name);
-
-    /// <summary>Entries under <paramref name="prefix"/>, prefix removed; I64 entries become float tensors.</summary>
-    public Dictionary<string, Tensor> Group(string prefix) => _file
-        .Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal))
-        .ToDictionary(e => e.Name[prefix.Length..], ToTensor);
-
-    public Tensor this[string name] => ToTensor(_file[name]);
-
-    public bool Has(string name) => _file.Contains(name);
-
-    public Tensor[] Inputs()
-    {
-        var list = new List<Tensor>();
-        for (int i = 0; _file.Contains($"input.{i}"); i++)
-        {
-            list.Add(this[$"input.{i}"].WithGrad());
-        }
-
-        return [.. list];
-    }
-
-    private static Tensor ToTensor(SafetensorsEntry e) => e.DType == SafetensorsDType.I64
-        ? Tensor.FromArray(e.ToInt64Array().Select(v => (float)v).ToArray(), e.Shape)
-        : e.ToTensor();
-
     /// <summary>Builds the Offramp module a spec describes (random init; the fixture's weights are loaded after).</summary>
     public static Module Build(JsonElement s, Rng rng)
     {
