@@ -58,6 +58,7 @@ public static class ModelRegistry
         var entries = new List<ModelEntry>();
         // Families register here, one line each.
         ResNetVariants.Register(entries);
+        Perceiver.DynPerceiverVariants.Register(entries);
         return entries;
     }
 }
