@@ -64,6 +64,12 @@ public abstract class MultiExitModel : Module
         return new ExitOutputs(Exits, logits);
     }
 
+    /// <summary>
+    /// The model's own loss recipe (exit weights, self-distillation), or null for the trainer's generic default
+    /// (equal weights, no distillation). Used when the exit weighting is the <c>model</c> scheme.
+    /// </summary>
+    public virtual ExitLossDefaults? DefaultLoss => null;
+
     /// <summary>The final exit's logits.</summary>
     public override Tensor Forward(Tensor x) => ForwardAll(x).Final;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Offramp.Models;
 
 namespace Offramp.Training;
 
@@ -13,6 +14,7 @@ namespace Offramp.Training;
 /// <item><c>increasing</c>: w_k = (k + 1)/Σ_j (j + 1), deeper exits weigh more (the GPF weighting
 /// Σ(i+1)·L_i / Σ(i+1) of the same code).</item>
 /// <item><c>final2</c>: w_k ∝ 1 for the early exits and 2 for the final one, normalised.</item>
+/// <item><c>model</c>: the model's own weights (<see cref="MultiExitModel.DefaultLoss"/>), else <c>equal</c>.</item>
 /// </list>
 /// <para>Explicit weights are used as given, unnormalised: Dynamic Perceiver's official loss is
 /// <c>[0.5, 0.5, 1.0, 1.0]</c> over (early3, att, cnn, merge), papers/dynamic-perceiver.md §A.4.</para>
@@ -36,8 +38,14 @@ public sealed record ExitWeighting
     /// <summary>w_k ∝ 1, the final exit ∝ 2.</summary>
     public static ExitWeighting FinalDouble { get; } = new("final2", null);
 
+    /// <summary>
+    /// The model's own weights (<see cref="MultiExitModel.DefaultLoss"/>, e.g. Dynamic Perceiver's 0.5,0.5,1,1);
+    /// equal weights for a model without them. Resolved by <see cref="ForModel"/>.
+    /// </summary>
+    public static ExitWeighting Model { get; } = new("model", null);
+
     /// <summary>The names accepted by <see cref="Parse"/> besides a list of numbers.</summary>
-    public static IReadOnlyList<string> SchemeNames { get; } = ["equal", "increasing", "final2"];
+    public static IReadOnlyList<string> SchemeNames { get; } = ["equal", "increasing", "final2", "model"];
 
     /// <summary>The scheme's name, or <c>explicit</c> for given weights.</summary>
     public string Scheme { get; }
@@ -63,7 +71,7 @@ public sealed record ExitWeighting
     public static ExitWeighting Parse(string text)
     {
         var t = text.Trim();
-        foreach (var s in new[] { Equal, Increasing, FinalDouble })
+        foreach (var s in new[] { Equal, Increasing, FinalDouble, Model })
         {
             if (string.Equals(t, s.Scheme, StringComparison.OrdinalIgnoreCase))
             {
@@ -92,7 +100,17 @@ public sealed record ExitWeighting
         }
     }
 
-    /// <summary>The weights for <paramref name="exits"/> exits.</summary>
+    /// <summary>
+    /// This weighting for <paramref name="model"/>: the <c>model</c> scheme becomes the model's default weights
+    /// (explicit) or <see cref="Equal"/>; any other weighting is returned as is.
+    /// </summary>
+    public ExitWeighting ForModel(MultiExitModel model) =>
+        Scheme != "model" ? this
+        : model.DefaultLoss is { } d ? Explicit([.. d.ExitWeights])
+        : Equal;
+
+    /// <summary>The weights for <paramref name="exits"/> exits (the <c>model</c> scheme, unresolved, gives equal
+    /// weights).</summary>
     /// <exception cref="ArgumentException">Explicit weights whose count is not <paramref name="exits"/>.</exception>
     public double[] For(int exits)
     {

@@ -1,3 +1,5 @@
+using Offramp.Models;
+
 namespace Offramp.Training;
 
 /// <summary>How self-distillation from the final exit enters the total loss.</summary>
@@ -49,6 +51,27 @@ public sealed record MultiExitLossOptions
 
     /// <summary>Classification (cross-entropy) or regression (MSE).</summary>
     public LossTask Task { get; init; } = LossTask.Classification;
+
+    /// <summary>
+    /// These options for <paramref name="model"/>. With the <c>model</c> exit weighting (<see cref="ExitWeighting.Model"/>),
+    /// a model that has a <see cref="MultiExitModel.DefaultLoss"/> gets its weights and, when
+    /// <see cref="DistillAlpha"/> is 0 (not set), its distillation α and T — so <c>offramp train --model
+    /// resnet50_0375_perceiver_t128</c> trains with the official Dynamic Perceiver loss. Explicit weights or a named
+    /// scheme leave everything as given (to train such a model without distillation, give its weights explicitly,
+    /// e.g. <c>--exit-weights 0.5,0.5,1,1 --distill-alpha 0</c>).
+    /// </summary>
+    public MultiExitLossOptions ForModel(MultiExitModel model)
+    {
+        if (Weights.Scheme != ExitWeighting.Model.Scheme)
+        {
+            return this;
+        }
+
+        var resolved = this with { Weights = Weights.ForModel(model) };
+        return model.DefaultLoss is { } d && DistillAlpha == 0
+            ? resolved with { DistillAlpha = d.DistillAlpha, DistillTemperature = d.DistillTemperature }
+            : resolved;
+    }
 
     /// <summary>Checks the ranges.</summary>
     /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>

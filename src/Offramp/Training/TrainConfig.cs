@@ -116,8 +116,9 @@ public sealed record TrainConfig
 
     // ---- loss ----
 
-    /// <summary>Per-exit loss weights (see <see cref="ExitWeighting"/>): equal, increasing, final2 or numbers.</summary>
-    public ExitWeighting ExitWeights { get; set; } = ExitWeighting.Equal;
+    /// <summary>Per-exit loss weights (see <see cref="ExitWeighting"/>): equal, increasing, final2, model (the model's
+    /// own recipe, else equal; the default) or numbers.</summary>
+    public ExitWeighting ExitWeights { get; set; } = ExitWeighting.Model;
 
     /// <summary>Label smoothing ε for hard labels (mixup/cutmix fold it into their soft targets).</summary>
     public double LabelSmoothing { get; set; }

@@ -113,7 +113,7 @@ public sealed partial class Trainer
             Lr = _acc.LastLr,
             TrainLoss = _acc.LossSum / samples,
             TrainExitLoss = exits.ToDictionary(e => e.Name, e => _acc.ExitLossSum[e.Index] / samples),
-            TrainExitDistill = Config.DistillAlpha > 0 && exits.Count > 1
+            TrainExitDistill = Loss.Options.DistillAlpha > 0 && exits.Count > 1
                 ? exits.SkipLast(1).ToDictionary(e => e.Name, e => _acc.ExitDistillSum[e.Index] / samples)
                 : [],
             TrainExitAcc = exits.ToDictionary(e => e.Name, e => _acc.ExitCorrect[e.Index] / samples),

@@ -68,7 +68,7 @@ public sealed partial class Trainer
         _heldOut = heldOut;
         _test = test;
         _observer = observer ?? new NullObserver();
-        Loss = new MultiExitLoss(config.LossOptions());
+        Loss = new MultiExitLoss(config.LossOptions().ForModel(model));
         var groups = WeightDecayGroups.Split(model, config.WeightDecay);
         _params = [.. groups.SelectMany(g => g.Params)];
 

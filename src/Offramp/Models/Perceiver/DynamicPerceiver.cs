@@ -164,6 +164,16 @@ public sealed partial class DynamicPerceiver : MultiExitModel
     /// <summary>Input width of the merge classifier: C_out + 2·C_4 (FKT) or C_out + C_4.</summary>
     public int MergeInFeatures { get; }
 
+    /// <summary>
+    /// The official loss (engine.train_one_epoch_earlyExit with the README settings): CE weights early3 0.5, att 0.5,
+    /// cnn 1.0, merge 1.0, plus self-distillation from the merge exit into the other three with α = 0.5, T = 1
+    /// (additive). Used unless the training config gives its own exit weights.
+    /// </summary>
+    public static ExitLossDefaults OfficialLoss { get; } = new([0.5, 0.5, 1.0, 1.0], 0.5, 1.0);
+
+    /// <inheritdoc/>
+    public override ExitLossDefaults? DefaultLoss => OfficialLoss;
+
     /// <inheritdoc/>
     public override IReadOnlyList<ExitInfo> Exits => _exits;
 
