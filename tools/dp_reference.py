@@ -7,7 +7,11 @@ state dict has the official keys (cnn_stem.*, cnn_body_stage{1..4}.*, latent, dw
 cross_att{i}_z2x, self_att{i}.{j}.*, last_cross_att_z2x, early_classifier3, isc3, classifier_att, isc4,
 classifier_merge, token_expander.{i}, token_mixer.{i}). It is a test oracle, never a runtime dependency of Offramp.
 
-The feature branch here is a torchvision-named ResNet (BasicBlock / Bottleneck "V1.5", width multiplier as timm's
+Feature branches: "resnet" (below), "regnet" (torchvision's RegNet: cnn_stem = stem, cnn_body = trunk_output, avgpool,
+classifier_cnn = fc) and "mobilenet" (torchvision's mobilenet_v3_large: cnn_stem = features[0:3], cnn_body_stage1..4
+= features[3:5], [5:8], [8:14], [14:17] as ModuleLists, avgpool, a new classifier_cnn and the wider merge head).
+
+The ResNet feature branch here is a torchvision-named ResNet (BasicBlock / Bottleneck "V1.5", width multiplier as timm's
 channel_multiplier: int(w*64) stem, int(w*planes) per stage); inputs under 64 pixels use a 3x3 stride-1 stem without
 max pool, as Offramp's ResNet does for small images.
 """
@@ -180,33 +184,104 @@ def build_resnet(block, depths, width, in_ch, small_stem):
     return stem, stages, cins, c
 
 
+class _Chain:
+    """Runs a ModuleList in order without registering it again (a plain callable, not an nn.Module)."""
+
+    def __init__(self, modules):
+        self.modules = modules
+
+    def __call__(self, x):
+        for m in self.modules:
+            x = m(x)
+        return x
+
+    def eval(self):
+        self.modules.eval()
+        return self
+
+    def train(self, mode=True):
+        self.modules.train(mode)
+        return self
+
+    @property
+    def training(self):
+        return self.modules.training
+
+
+def first_in_channels(block):
+    """Input channels of a torchvision MobileNetV3 feature block (the official copy's c_in)."""
+    for m in block.modules():
+        if isinstance(m, nn.Conv2d):
+            return m.in_channels
+    raise ValueError("no conv")
+
+
 # -------------------------------------------------------------------------------------------- Dynamic Perceiver
 class DynPerceiver(nn.Module):
     """Four exits, in the official order: y_early3, y_att, y_cnn, y_merge."""
 
     def __init__(self, block, depths, width, input_shape, num_classes, num_latents=128, sa_heads=(1, 2, 4, 8),
                  depth_factor=(1, 1, 1, 1), sa_widening=4, spatial_reduction=True, with_x2z=True, with_z2x=True,
-                 with_dwc=True, with_last_ca=True, with_isc=True, drop_rate=0.2):
+                 with_dwc=True, with_last_ca=True, with_isc=True, drop_rate=0.2, backbone="resnet", cnn=None):
+        """block/depths/width describe the ResNet; for "regnet" and "mobilenet", `cnn` is the torchvision model."""
         super().__init__()
         in_ch, h, w = input_shape
-        small = h < 64 or w < 64
-        stem, stages, c, c_out = build_resnet(block, depths, width, in_ch, small)
-        self.latent = nn.Parameter(torch.empty(num_latents, c[0]).normal_(0, 0.02).clamp_(-2, 2))
-        self.cnn_stem = stem
-        for i, s in enumerate(stages):
-            setattr(self, f"cnn_body_stage{i + 1}", s)
-        self.classifier_cnn = nn.Linear(c_out, num_classes)
+        self.backbone = backbone
+        merge_hidden = None
+        if backbone == "resnet":
+            small = h < 64 or w < 64
+            stem, stages, c, c_out = build_resnet(block, depths, width, in_ch, small)
+            self.latent = nn.Parameter(torch.empty(num_latents, c[0]).normal_(0, 0.02).clamp_(-2, 2))
+            self.cnn_stem = stem
+            for i, s in enumerate(stages):
+                setattr(self, f"cnn_body_stage{i + 1}", s)
+            self.classifier_cnn = nn.Linear(c_out, num_classes)
+        elif backbone == "regnet":
+            c = [getattr(cnn.trunk_output, f"block{i}")[0].proj[0].in_channels
+                 if getattr(cnn.trunk_output, f"block{i}")[0].proj is not None
+                 else getattr(cnn.trunk_output, f"block{i}")[0].f.a[0].in_channels for i in range(1, 5)]
+            c_out = cnn.fc.in_features
+            self.latent = nn.Parameter(torch.empty(num_latents, c[0]).normal_(0, 0.02).clamp_(-2, 2))
+            self.cnn_stem = cnn.stem
+            self.cnn_body = cnn.trunk_output
+            self.avgpool = cnn.avgpool
+            self.classifier_cnn = cnn.fc
+            stages = [getattr(cnn.trunk_output, f"block{i}") for i in range(1, 5)]
+            stem = cnn.stem
+            drop_rate = 0.0
+        elif backbone == "mobilenet":
+            split = [(0, 3), (3, 5), (5, 8), (8, 14), (14, 17)]
+            parts = [nn.ModuleList([cnn.features[i] for i in range(a, b)]) for a, b in split]
+            c = [first_in_channels(cnn.features[a]) for a, _ in split[1:]]
+            c_out = cnn.features[16].out_channels
+            merge_hidden = cnn.classifier[0].out_features
+            self.latent = nn.Parameter(torch.empty(num_latents, c[0]).normal_(0, 0.02).clamp_(-2, 2))
+            self.cnn_stem = parts[0]
+            for i in range(4):
+                setattr(self, f"cnn_body_stage{i + 1}", parts[i + 1])
+            self.avgpool = cnn.avgpool
+            self.classifier_cnn = nn.Sequential(nn.Linear(c_out, merge_hidden), nn.Hardswish(), nn.Dropout(0.2),
+                                                nn.Linear(merge_hidden, num_classes))
+            stem = _Chain(parts[0])
+            stages = [_Chain(p) for p in parts[1:]]
+            drop_rate = 0.0
+        else:
+            raise ValueError(backbone)
+        self._cnn = (stem, list(stages))  # a tuple: not registered again (the modules already have their names)
         self.drop_rate = drop_rate
         self.spatial_reduction = spatial_reduction
         self.with_x2z, self.with_z2x, self.with_dwc, self.with_isc = with_x2z, with_z2x, with_dwc, with_isc
 
         # spatial size of X_{i-1}, the map X2Z_i reads
         with torch.no_grad():
-            x = stem(torch.zeros(1, in_ch, h, w))
+            was = [m.training for m in [stem] + list(stages)]
+            x = stem.eval()(torch.zeros(1, in_ch, h, w))
             sizes = [x.shape[2:]]
             for s in stages:
-                x = s(x)
+                x = s.eval()(x)
                 sizes.append(x.shape[2:])
+            for m, t in zip([stem] + list(stages), was):
+                m.train(t)
         tokens = [num_latents, num_latents // 2, num_latents // 4, num_latents // 8]
         layers = [3 * depth_factor[0], 3 * depth_factor[1], 9 * depth_factor[2], 3 * depth_factor[3]]
         for i in range(4):
@@ -229,7 +304,11 @@ class DynPerceiver(nn.Module):
         else:
             self.classifier_att = nn.Linear(c[3], num_classes)
             merge_in = c_out + c[3]
-        self.classifier_merge = nn.Sequential(nn.BatchNorm1d(merge_in), nn.Linear(merge_in, num_classes))
+        if merge_hidden is None:
+            self.classifier_merge = nn.Sequential(nn.BatchNorm1d(merge_in), nn.Linear(merge_in, num_classes))
+        else:
+            self.classifier_merge = nn.Sequential(nn.BatchNorm1d(merge_in), nn.Linear(merge_in, merge_hidden),
+                                                  nn.Hardswish(), nn.Dropout(0.2), nn.Linear(merge_hidden, num_classes))
         self.token_expander = nn.ModuleList(
             [nn.Sequential(nn.LayerNorm(c[i]), nn.Linear(c[i], c[i + 1])) for i in range(3)])
         self.token_mixer = nn.ModuleList(
@@ -252,12 +331,12 @@ class DynPerceiver(nn.Module):
         return layer(self._tokens(x), z).transpose(1, 2).reshape(b, c, h, w)
 
     def forward(self, img):
-        x = self.cnn_stem(img)
+        x = self._cnn[0](img)
         z = self.latent.unsqueeze(0).expand(img.shape[0], -1, -1)
         z = self.self_att1(self._x2z(0, z, x))
         y_early3 = None
         for i in range(1, 4):
-            x = getattr(self, f"cnn_body_stage{i}")(x)
+            x = self._cnn[1][i - 1](x)
             z = self.token_expander[i - 1](self.token_mixer[i - 1](z.transpose(1, 2)).transpose(1, 2))
             if self.with_z2x:
                 x = self._z2x(getattr(self, f"cross_att{i + 1}_z2x"), x, z)
@@ -266,7 +345,7 @@ class DynPerceiver(nn.Module):
                 y_early3 = self.early_classifier3(z.mean(1))
         z_mean = z.mean(1)
         y_att = self.classifier_att(torch.cat([z_mean, self.isc3(y_early3)], 1) if self.with_isc else z_mean)
-        x = self.cnn_body_stage4(x)
+        x = self._cnn[1][3](x)
         x_mean = F.dropout(x.mean((2, 3)), self.drop_rate, self.training)
         y_cnn = self.classifier_cnn(x_mean)
         if self.last_cross_att_z2x is not None:

@@ -18,6 +18,7 @@ import sys
 import tempfile
 
 import torch
+from torchvision.models import mobilenet_v3_large, regnet
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import convert_dp_checkpoint  # noqa: E402
@@ -34,7 +35,26 @@ CASES = [
     ("resnet10_all", "basic", [1, 1, 1, 1], 0.125, [3, 32, 32], 10, 16, {}),
     ("resnet10_off", "basic", [1, 1, 1, 1], 0.125, [3, 32, 32], 10, 16, FLAGS_OFF),
     ("bottleneck_28", "bottleneck", [1, 1, 1, 1], 0.03125, [1, 28, 28], 7, 32, dict(depth_factor=[1, 1, 1, 2])),
+    # torchvision backbones at 64x64 (their standard strides): a tiny RegNetY (tools/torchvision_backbones.py's TINY)
+    # and MobileNetV3-Large x0.25.
+    ("regnet_tiny_64", "regnet", None, 1.0, [3, 64, 64], 10, 16, dict(sa_widening=1)),
+    ("mobilenet_025_64", "mobilenet", None, 0.25, [3, 64, 64], 10, 16, dict(sa_widening=1)),
 ]
+
+REGNET_TINY = dict(depth=8, w_0=16, w_a=12.7, w_m=2.1, group_width=24, se_ratio=0.25)
+
+
+def build(block, depths, width, shape, classes, latents, flags):
+    if block == "regnet":
+        cnn = regnet.RegNet(regnet.BlockParams.from_init_params(**REGNET_TINY), num_classes=classes)
+        return DynPerceiver(None, None, width, shape, classes, num_latents=latents, backbone="regnet", cnn=cnn,
+                            **flags)
+    if block == "mobilenet":
+        cnn = mobilenet_v3_large(width_mult=width, num_classes=classes)
+        return DynPerceiver(None, None, width, shape, classes, num_latents=latents, backbone="mobilenet", cnn=cnn,
+                            **flags)
+    return DynPerceiver(BasicBlock if block == "basic" else Bottleneck, depths, width, shape, classes,
+                        num_latents=latents, **flags)
 
 
 def perturb(model, gen):
@@ -60,8 +80,7 @@ def main():
     for index, (name, block, depths, width, shape, classes, latents, flags) in enumerate(CASES):
         torch.manual_seed(index)
         gen = torch.Generator().manual_seed(1000 + index)
-        model = DynPerceiver(BasicBlock if block == "basic" else Bottleneck, depths, width, shape, classes,
-                             num_latents=latents, **flags)
+        model = build(block, depths, width, shape, classes, latents, flags)
         perturb(model, gen)
         model.eval()
         x = torch.randn([5] + shape, generator=gen)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Offramp.Engine;
 using Offramp.Engine.IO;
 using Offramp.Models.Perceiver;
+using Offramp.Models.RegNets;
 using Offramp.Models.ResNets;
 
 namespace Offramp.Tests.Models.Perceiver;
@@ -20,7 +21,7 @@ internal sealed class DpFixture
     /// <summary>Absolute floor for logits near zero.</summary>
     public const double Atol = 1e-5;
 
-    public static readonly string[] Names = ["resnet10_all", "resnet10_off", "bottleneck_28"];
+    public static readonly string[] Names = ["resnet10_all", "resnet10_off", "bottleneck_28", "regnet_tiny_64", "mobilenet_025_64"];
 
     private DpFixture(string name, Dictionary<string, Tensor> io, JsonElement spec)
     {
@@ -53,9 +54,9 @@ internal sealed class DpFixture
     /// <summary>The model the case describes, with this repository's initialisation (seed 0) before loading.</summary>
     public DynamicPerceiver Build()
     {
-        int[] depths = [.. Spec.GetProperty("depths").EnumerateArray().Select(e => e.GetInt32())];
         int[] shape = [.. Spec.GetProperty("input_shape").EnumerateArray().Select(e => e.GetInt32())];
-        var kind = Spec.GetProperty("block").GetString() == "basic" ? ResNetBlockKind.Basic : ResNetBlockKind.Bottleneck;
+        string block = Spec.GetProperty("block").GetString()!;
+        double width = Spec.GetProperty("width").GetDouble();
         int classes = Spec.GetProperty("num_classes").GetInt32();
         var config = new DynPerceiverConfig
         {
@@ -67,10 +68,20 @@ internal sealed class DpFixture
             WithDwc = Flag("with_dwc"),
             WithLastCA = Flag("with_last_ca"),
             WithIsc = Flag("with_isc"),
+            SaWideningFactor = Spec.TryGetProperty("sa_widening", out var sw) ? sw.GetInt32() : 4,
         };
         var rng = new Rng(0);
-        var backbone = new ResNetPerceiverBackbone(ResNetArch.ImageNet(kind, depths), Spec.GetProperty("width").GetDouble(),
-            shape, classes, config.DropRate, rng);
+        PerceiverBackbone backbone = block switch
+        {
+            // tools/torchvision_backbones.py's tiny RegNetY: from_init_params(8, 16, 12.7, 2.1, 24, SE 0.25)
+            "regnet" => new RegNetPerceiverBackbone(RegNetBlockParams.FromInitParams(8, 16, 12.7, 2.1, 24, seRatio: 0.25),
+                width, shape, classes, rng),
+            "mobilenet" => new MobileNetPerceiverBackbone(width, shape, classes, rng),
+            _ => new ResNetPerceiverBackbone(
+                ResNetArch.ImageNet(block == "basic" ? ResNetBlockKind.Basic : ResNetBlockKind.Bottleneck,
+                    [.. Spec.GetProperty("depths").EnumerateArray().Select(e => e.GetInt32())]),
+                width, shape, classes, config.DropRate, rng),
+        };
         return new DynamicPerceiver(backbone, config, shape, classes, rng);
     }
 
