@@ -1,4 +1,6 @@
 using Offramp.Engine;
+using Offramp.Models.MobileNets;
+using Offramp.Models.RegNets;
 using Offramp.Models.ResNets;
 
 namespace Offramp.Models;
@@ -58,6 +60,8 @@ public static class ModelRegistry
         var entries = new List<ModelEntry>();
         // Families register here, one line each.
         ResNetVariants.Register(entries);
+        RegNetYVariants.Register(entries);
+        MobileNetV3Variants.Register(entries);
         return entries;
     }
 }
