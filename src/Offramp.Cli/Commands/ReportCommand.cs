@@ -77,6 +77,12 @@ internal static class ReportCommand
             {
                 foreach (double f in SpeedupBudgets)
                 {
+                    if (f * held.FullCost < held.Costs[0])
+                    {
+                        o.WriteLine(Inv($"budget {100 * f:F0} % batch {batch}: unreachable, the first exit alone costs {100 * held.Costs[0] / held.FullCost:F1} % of the full model"));
+                        continue;
+                    }
+
                     var policy = calibrator.ForBudget(Budget.FractionOfFullCost(f), family).Calibration.Policy;
                     var r = new DynamicRunner(ctx.Model, policy).Run(Batches(images, n, batch), new DynamicRunOptions { Repeats = repeats, WarmupRuns = 2 });
                     speedups.Add(new SpeedupMeasurement(f, r));

@@ -76,6 +76,30 @@ public sealed class AnytimeRunner
         }
     }
 
+    /// <summary>Runs every exit on <paramref name="image"/> once, untimed (JIT tiering and buffer pools warm up), so
+    /// the first timed input does not pay for them.</summary>
+    /// <exception cref="ArgumentException">The input's shape does not fit the model.</exception>
+    public void WarmUp(Tensor image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        bool wasTraining = _model.Training;
+        _model.Eval();
+        try
+        {
+            using var noGrad = Autograd.NoGrad();
+            using var step = TensorMemory.Step();
+            var state = _model.Start(image);
+            for (int k = 0; k < _model.Exits.Count; k++)
+            {
+                _model.RunToExit(state, k);
+            }
+        }
+        finally
+        {
+            _model.Train(wasTraining);
+        }
+    }
+
     /// <summary>Answers every row of every batch, one at a time, in input order.</summary>
     /// <exception cref="ArgumentException">A batch has the wrong shape or labels that do not match it.</exception>
     public AnytimeRun Run(IEnumerable<(Tensor Images, int[]? Labels)> batches)
