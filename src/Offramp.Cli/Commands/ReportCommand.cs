@@ -26,10 +26,11 @@ internal static class ReportCommand
         var budget = new Option<string>("--budget", "-b") { Description = BudgetOption.Help + " — for the exit histogram [0.5]", DefaultValueFactory = _ => "0.5", HelpName = "B" };
         var family = new Option<string>("--family") { Description = "Exit-distribution generator: msdnet or dyn_perceiver [msdnet]", DefaultValueFactory = _ => "msdnet" };
         family.AcceptOnlyFromAmong("msdnet", "dyn_perceiver");
-        var speedSamples = new Option<int>("--speed-samples") { Description = "Test images timed per budget at batch 64 (a quarter of them at batch 1); 0 skips the speed-up table [1024]", DefaultValueFactory = _ => 1024 };
+        var speedSamples = new Option<int>("--speed-samples") { Description = "Test images timed per budget at batch 64 (a quarter of them at batch 1 and in the anytime run); 0 skips both [1024]", DefaultValueFactory = _ => 1024 };
         var repeats = new Option<int>("--repeats") { Description = "Timed repeats per measurement (median) [3]", DefaultValueFactory = _ => 3 };
+        var deadline = new Option<double?>("--deadline-ms") { Description = "Deadline of the anytime section, per image [the measured batch-1 time to the last exit]", HelpName = "MS" };
         var weights = new Option<FileInfo?>("--weights") { Description = "Weights file [RUN/model.safetensors, else the latest checkpoint]", HelpName = "FILE" };
-        foreach (var o in new Option[] { budget, family, speedSamples, repeats, weights })
+        foreach (var o in new Option[] { budget, family, speedSamples, repeats, deadline, weights })
         {
             cmd.Options.Add(o);
         }
@@ -46,12 +47,18 @@ internal static class ReportCommand
             }
 
             var ctx = RunContext.Open(parse.GetValue(run)!.FullName, parse.GetValue(weights)?.FullName, ConfigOptions.Overrides(parse, keys, threads));
-            return Run(ctx, b, ctx.Family(parse.GetValue(family)!), samples, reps);
+            var d = parse.GetValue(deadline);
+            if (d is { } ms && !(ms > 0 && double.IsFinite(ms)))
+            {
+                throw new UsageException($"--deadline-ms must be a positive number of milliseconds, got {ms}");
+            }
+
+            return Run(ctx, b, ctx.Family(parse.GetValue(family)!), samples, reps, d);
         }));
         return cmd;
     }
 
-    private static int Run(RunContext ctx, Budget budget, ExitDistributionFamily family, int speedSamples, int repeats)
+    private static int Run(RunContext ctx, Budget budget, ExitDistributionFamily family, int speedSamples, int repeats, double? deadlineMs)
     {
         var o = Console.Out;
         var held = ctx.HeldOutLogits(o);
@@ -91,6 +98,19 @@ internal static class ReportCommand
             }
         }
 
+        AnytimeRun? anytime = null;
+        if (speedSamples > 0)
+        {
+            // Deadline: the measured batch-1 median time to the last exit, so the run shows where answers come from
+            // when the full model only sometimes fits.
+            var deadline = deadlineMs is double d ? TimeSpan.FromMilliseconds(d) : TimeSpan.FromSeconds(latency[0].MedianSeconds[^1]);
+            var images = FirstImages(ctx.Data.Test, Math.Max(1, speedSamples / 4));
+            var runner = new AnytimeRunner(ctx.Model, deadline);
+            runner.WarmUp(images.Images.IndexSelect(0, [0]));
+            anytime = runner.Run(Batches(images, images.Labels.Length, 64));
+            o.WriteLine($"anytime {anytime}");
+        }
+
         var data = new RunReportData
         {
             RunName = Path.GetFileName(Path.TrimEndingDirectorySeparator(ctx.Dir)),
@@ -100,6 +120,7 @@ internal static class ReportCommand
             Test = test,
             Latency = latency,
             Speedups = speedups,
+            Anytime = anytime,
             Training = RunReport.ReadTrainingLog(Path.Combine(ctx.Dir, Trainer.LogFile)),
         };
         var files = RunReport.Save(data, ctx.Dir);

@@ -73,6 +73,15 @@ public static partial class RunReport
                 ["measured_over_mac"] = J(s.Run.SpeedupEfficiency),
                 ["histogram"] = new JsonArray([.. s.Run.Histogram.Select(h => (JsonNode)h)]),
             })]),
+            ["anytime"] = data.Anytime is not { } any ? null : new JsonObject
+            {
+                ["deadline_ms"] = any.Deadline.TotalMilliseconds,
+                ["images"] = any.Answers.Count,
+                ["deadline_met_rate"] = J(any.DeadlineMetRate),
+                ["accuracy"] = J(any.Accuracy),
+                ["average_macs_spent"] = J(any.AverageMacsSpent),
+                ["histogram"] = new JsonArray([.. any.Histogram.Select(h => (JsonNode)h)]),
+            },
             ["training"] = new JsonArray([.. data.Training.Select(e => (JsonNode)new JsonObject
             {
                 ["epoch"] = e.Epoch,

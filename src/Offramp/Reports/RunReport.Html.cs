@@ -69,6 +69,15 @@ public static partial class RunReport
             report.AddTable(st);
         }
 
+        if (data.Anytime is { } any)
+        {
+            report.AddHeading("Anytime prediction under a deadline");
+            var ah = new BarChart(string.Create(CultureInfo.InvariantCulture, $"Answering exit at a {any.Deadline.TotalMilliseconds:G4} ms deadline"), names) { XLabel = "exit", YLabel = "images" };
+            ah.AddSeries("answers", [.. any.Histogram.Select(h => (double)h)]);
+            report.AddChart(ah, string.Create(CultureInfo.InvariantCulture,
+                $"Batch 1, {any.Answers.Count} test images: the latest exit finished within the deadline answers. Deadline met for {100 * any.DeadlineMetRate:F1} % of the images (a miss still answers with exit {names[0]}, counted here); accuracy {100 * any.Accuracy:F2} %, {any.AverageMacsSpent / 1e6:G4} MMACs spent per image on average."));
+        }
+
         if (data.Training.Count > 0)
         {
             report.AddHeading("Training");

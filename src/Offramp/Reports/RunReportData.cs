@@ -35,6 +35,9 @@ public sealed record RunReportData
     /// <summary>Dynamic runs at budgets, measured against the full model; may be empty.</summary>
     public IReadOnlyList<SpeedupMeasurement> Speedups { get; init; } = [];
 
+    /// <summary>An anytime run (batch 1, a wall-clock deadline per image) on test images; null for none.</summary>
+    public AnytimeRun? Anytime { get; init; }
+
     /// <summary>The training log (<c>log.jsonl</c>), one entry per epoch; may be empty.</summary>
     public IReadOnlyList<EpochLogEntry> Training { get; init; } = [];
 }

@@ -26,7 +26,7 @@ public class InferenceCommandTests : CliTestBase
     [Theory]
     [InlineData("calibrate", "--run", "--budget", "--sweep", "--family", "--measure", "--out")]
     [InlineData("predict", "--run", "--thresholds", "--budget", "--deadline-ms", "--batch-size", "INPUT")]
-    [InlineData("report", "RUN", "--budget", "--speed-samples", "--repeats")]
+    [InlineData("report", "RUN", "--budget", "--speed-samples", "--repeats", "--deadline-ms")]
     public void Help_InferenceCommands_ListTheirOptions(string command, params string[] options)
     {
         var r = Run(command, "--help");
@@ -158,6 +158,7 @@ public class InferenceCommandTests : CliTestBase
         // 25 % of the full cost (50 MACs) is below the first exit (100): only 50 % and 75 %, at batch 64 and 1.
         Assert.Equal(4, json["speedups"]!.AsArray().Count);
         Assert.Contains("unreachable", r.Out, StringComparison.Ordinal);
+        Assert.Equal(16, (int)json["anytime"]!["images"]!);
         foreach (var f in new[] { "report_curve.csv", "report_exits.csv", "report_speedup.csv", "report_training.csv" })
         {
             Assert.True(File.Exists(Path.Combine(run, f)), f);

@@ -32,6 +32,7 @@ public sealed class RunReportTests
             Test = test,
             Latency = [ExitLatency.Measure(model, 1, 2, 0, clock: new FakeClock(TimeSpan.FromMilliseconds(1))), ExitLatency.Measure(model, 4, 2, 0, clock: new FakeClock(TimeSpan.FromMilliseconds(1)))],
             Speedups = [new SpeedupMeasurement(0.25, run)],
+            Anytime = new AnytimeRunner(model, TimeSpan.FromMilliseconds(2.5), new FakeClock(TimeSpan.FromMilliseconds(1))).Run([(x, [0, 1, 2, 3, 0, 1])]),
             Training =
             [
                 new EpochLogEntry { Epoch = 1, TrainLoss = 1.5, Test = new EvalReport { ExitAcc = { ["a"] = 0.5, ["b"] = 0.6, ["c"] = 0.7 } } },
@@ -45,8 +46,8 @@ public sealed class RunReportTests
     {
         var html = RunReport.ToHtml(Data());
 
-        Assert.Equal(4, html.Split("<svg", StringSplitOptions.None).Length - 1);
-        foreach (var s in new[] { "Accuracy vs average MACs", "Exits taken at a budget", "Per exit", "measured vs counted speed-up", "Training", "ms/sample @ batch 4", "run&lt;1&gt;" })
+        Assert.Equal(5, html.Split("<svg", StringSplitOptions.None).Length - 1);
+        foreach (var s in new[] { "Accuracy vs average MACs", "Exits taken at a budget", "Per exit", "measured vs counted speed-up", "Deadline met for 100.0 %", "Training", "ms/sample @ batch 4", "run&lt;1&gt;" })
         {
             Assert.Contains(s, html, StringComparison.Ordinal);
         }
@@ -72,6 +73,8 @@ public sealed class RunReportTests
         Assert.Equal(3, json["exits"]!.AsArray().Count);
         Assert.Equal(2, json["latency"]!.AsArray().Count);
         Assert.Equal(4.0, (double)json["speedups"]![0]!["mac_speedup"]!);
+        Assert.Equal(2.5, (double)json["anytime"]!["deadline_ms"]!);
+        Assert.Equal([0, 6, 0], json["anytime"]!["histogram"]!.AsArray().Select(h => (int)h!));
         var curve = File.ReadAllLines(Path.Combine(dir.Path, RunReport.CurveCsv));
         Assert.Equal("p,calibration_cost,calibration_accuracy,test_cost,test_accuracy", curve[0]);
         Assert.Equal(data.Curve.Points.Count + 1, curve.Length);
