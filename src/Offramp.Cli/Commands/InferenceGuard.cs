@@ -39,13 +39,26 @@ internal static class InferenceGuard
         {
             throw new UsageException("--budget: " + e.Message.Replace(" (Parameter 'budget')", "", StringComparison.Ordinal), e);
         }
-        catch (FileNotFoundException e)
+        catch (FileNotFoundException e) when (e is not DatasetNotFoundException)
         {
             throw new UsageException($"{e.FileName ?? "file"}: not found", e);
         }
         catch (DirectoryNotFoundException e)
         {
             throw new UsageException(e.Message, e);
+        }
+        catch (FormatException e)
+        {
+            // Any other malformed file of the run (a training log line, a cached outputs file).
+            throw new UsageException(e.Message, e);
+        }
+        catch (IOException e) when (e is not (DataFormatException or DatasetNotFoundException))
+        {
+            throw new UsageException($"file error: {e.Message}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UsageException($"file error: {e.Message}", e);
         }
     });
 }

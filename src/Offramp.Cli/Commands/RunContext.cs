@@ -92,7 +92,8 @@ internal sealed class RunContext
     /// <summary>Every exit's outputs on the test set (cached).</summary>
     public ExitLogits TestLogits(TextWriter progressOut) => Logits(TestLogitsFile, Data.Test, "test", progressOut);
 
-    /// <summary>The default distribution family for this model.</summary>
+    /// <summary>The exit-distribution family named <paramref name="name"/> for this model's exit count.</summary>
+    /// <exception cref="UsageException">Unknown name, or Dyn-Perceiver's family for a model without 4 exits.</exception>
     public ExitDistributionFamily Family(string name) => name switch
     {
         "msdnet" => ExitDistributionFamily.MsdNet(Model.Exits.Count),
