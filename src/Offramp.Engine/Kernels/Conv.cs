@@ -67,9 +67,16 @@ internal static unsafe class Conv
                             }
                         }
 
-                        var pack = g.IsPointwise
-                            ? Gemm.StoredPanels(path, false, xg, ohw, j0, cols)
-                            : ((p0, kc, dst) => Im2ColPanels.Pack(xg, g, p0, kc, j0, cols, nr, dst));
+                        PanelPacker pack;
+                        if (g.IsPointwise)
+                        {
+                            pack = Gemm.StoredPanels(path, false, xg, ohw, j0, cols);
+                        }
+                        else
+                        {
+                            var xp = Im2ColPanels.PadRows(xg, g, g.Cg, j0, cols);
+                            pack = (p0, kc, dst) => Im2ColPanels.Pack(xp, g, p0, kc, j0, cols, nr, dst);
+                        }
                         Gemm.MultiplyPackedA(path, (float*)pa + ((nint)grp * aSize), g.Og, i0, rows, cols, g.Kg, pack,
                             hasBias ? 1f : 0f, yc, ohw);
                     }
