@@ -12,12 +12,8 @@ namespace Offramp.Engine.Kernels;
 /// (<see cref="ConvTiles"/>) and every output is summed in one fixed order, so results do not depend on the
 /// thread count.
 /// </summary>
-internal static unsafe class Conv
+internal static unsafe partial class Conv
 {
-    // Images per partial weight gradient: the batch is cut into at most this many chunks (from N alone), each
-    // summing its images into its own dW buffer; the chunks are then added in order.
-    private const int WeightGradChunks = 4;
-
     [ThreadStatic]
     private static float[]? t_col;
 
@@ -167,59 +163,6 @@ internal static unsafe class Conv
         }
     }
 
-    // x: (N, C, H, W), gy: (N, O, OH, OW) → gw: (O, C/groups, KH, KW), overwritten.
-    // dW_g (Og × Kg) = Σ_n gY_g (Og × OH·OW) · col_gᵀ, summed image by image inside fixed chunks of the batch.
-    public static void BackwardWeight(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gw, ConvGeometry g)
-    {
-        if (g.N == 0)
-        {
-            gw.Clear();
-            return;
-        }
-
-        int chunks = Math.Min(g.N, WeightGradChunks);
-        int per = Gemm.CeilDiv(g.N, chunks);
-        chunks = Gemm.CeilDiv(g.N, per);
-        int wn = gw.Length;
-        float[] partial = ArrayPool<float>.Shared.Rent(Math.Max(1, (chunks - 1) * wn));
-        try
-        {
-            fixed (float* px = x, pgy = gy, pgw = gw, pp = partial)
-            {
-                nint xa = (nint)px, gya = (nint)pgy, gwa = (nint)pgw, pa = (nint)pp;
-                Parallelism.For(chunks, ch =>
-                {
-                    int ohw = g.OH * g.OW;
-                    float* dst = ch == 0 ? (float*)gwa : (float*)pa + ((nint)(ch - 1) * wn);
-                    int n1 = Math.Min(g.N, (ch + 1) * per);
-                    for (int n = ch * per; n < n1; n++)
-                    {
-                        float* xn = (float*)xa + ((nint)n * g.C * g.H * g.W);
-                        float* gyn = (float*)gya + ((nint)n * g.O * ohw);
-                        float* col = g.IsPointwise ? xn : Im2ColScratch(xn, g);
-                        for (int grp = 0; grp < g.Groups; grp++)
-                        {
-                            Gemm.Sgemm(false, true, g.Og, g.Kg, ohw, 1f,
-                                new ReadOnlySpan<float>(gyn + ((nint)grp * g.Og * ohw), g.Og * ohw), ohw,
-                                new ReadOnlySpan<float>(col + ((nint)grp * g.Kg * ohw), g.Kg * ohw), ohw,
-                                n == ch * per ? 0f : 1f, new Span<float>(dst + ((nint)grp * g.Og * g.Kg), g.Og * g.Kg), g.Kg,
-                                chunks == 1);
-                        }
-                    }
-                }, (long)per * g.O * g.Kg * g.OH * g.OW);
-            }
-
-            for (int ch = 1; ch < chunks; ch++)
-            {
-                TensorPrimitives.Add(gw, partial.AsSpan((ch - 1) * wn, wn), gw);
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(partial);
-        }
-    }
-
     // gy: (N, O, OH, OW) → gb: (O), overwritten: Σ over images (in order) of each plane's sum.
     public static void BackwardBias(ReadOnlySpan<float> gy, Span<float> gb, int n, int o, int planeSize)
     {
@@ -231,14 +174,6 @@ internal static unsafe class Conv
                 gb[c] += TensorPrimitives.Sum(gy.Slice(((i * o) + c) * planeSize, planeSize));
             }
         }
-    }
-
-    private static float* Im2ColScratch(float* xn, ConvGeometry g)
-    {
-        int ohw = g.OH * g.OW;
-        float* col = Scratch(g.C * g.KH * g.KW * ohw);
-        Im2Col.Forward(new ReadOnlySpan<float>(xn, g.C * g.H * g.W), new Span<float>(col, g.C * g.KH * g.KW * ohw), g, g.C);
-        return col;
     }
 
     // Thread-local pinned scratch for one image's column matrix; grown on demand, reused across calls.

@@ -85,6 +85,9 @@ internal static unsafe partial class Gemm
         }
     }
 
+    /// <summary>This thread's A packing buffer (for a caller packing an operand outside Sgemm), n floats, aligned.</summary>
+    internal static float* ScratchA(int n) => PackBufferA(n);
+
     // A packer for a stored op(B): columns [j0, j0 + n) of op(B)[p, j] = transB ? b[j·ldb + p] : b[p·ldb + j].
     internal static PanelPacker StoredPanels(GemmPath path, bool transB, float* b, int ldb, int j0, int n)
     {

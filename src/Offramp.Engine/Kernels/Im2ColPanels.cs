@@ -70,35 +70,69 @@ internal static unsafe class Im2ColPanels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, int nr, float* dst)
     {
-        int nPad = Gemm.RoundUp(n, nr), khw = g.KH * g.KW, ow_ = g.OW, sW = g.Stride.W;
-        int plane = xp.Rows * xp.Width;
+        int nPad = Gemm.RoundUp(n, nr);
         float* row = Buffer(ref t_row, nPad);
         new Span<float>(row + n, nPad - n).Clear();
         for (int p = 0; p < kc; p++)
         {
-            int r = p0 + p, c = r / khw, t = r - (c * khw), kh = t / g.KW, kw = t - (kh * g.KW);
-            float* tap = (float*)xp.Data + ((nint)c * plane) + ((kh * g.Dilation.H) - xp.Row0) * xp.Width + (kw * g.Dilation.W);
-            int oh = j0 / ow_, ow0 = j0 - (oh * ow_);
-            for (int j = 0; j < n; oh++, ow0 = 0)
-            {
-                int len = Math.Min(ow_ - ow0, n - j);
-                float* src = tap + ((nint)oh * g.Stride.H * xp.Width) + ((nint)ow0 * sW);
-                if (sW == 1)
-                {
-                    Copy(row + j, src, len);
-                }
-                else
-                {
-                    for (int q = 0; q < len; q++)
-                    {
-                        row[j + q] = src[q * sW];
-                    }
-                }
+            GatherRow(xp, g, p0 + p, j0, n, row);
+            Scatter(row, nPad, nr, kc, dst + ((nint)p * nr));
+        }
+    }
 
-                j += len;
+    // The transposed pack, for the weight gradient's op(B) = colᵀ: xp: PadRows(…, 0, OH·OW) of the group's
+    // channels; op(B)[p, j] = col[j, p] for output positions p in [p0, p0 + kc) and im2col rows j in [j0, j0 + n)
+    // → dst: ⌈n / nr⌉ panels of (kc × nr), p-major, columns past n zero. Each panel's nr rows are gathered, then
+    // transposed into place (the values and layout of Gemm's own PackB of a stored colᵀ).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackTransposed(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, int nr, float* dst)
+    {
+        float* tmp = Buffer(ref t_row, nr * kc);
+        for (int jr = 0; jr < n; jr += nr)
+        {
+            int cols = Math.Min(nr, n - jr);
+            for (int jj = 0; jj < cols; jj++)
+            {
+                GatherRow(xp, g, j0 + jr + jj, p0, kc, tmp + ((nint)jj * kc));
             }
 
-            Scatter(row, nPad, nr, kc, dst + ((nint)p * nr));
+            float* d = dst + ((nint)jr * kc);
+            if (cols < nr)
+            {
+                new Span<float>(d, nr * kc).Clear();
+            }
+
+            Gemm.TransposeBlock(tmp, kc, cols, kc, d, nr, 1f);
+        }
+    }
+
+    // row[0 .. n) = im2col row r over output positions [j0, j0 + n), walked one output row (oh) at a time: a copy
+    // per output row at stride 1, a strided gather otherwise. No bounds checks: xp holds the padding.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GatherRow(Padded xp, in ConvGeometry g, int r, int j0, int n, float* row)
+    {
+        int khw = g.KH * g.KW, ow_ = g.OW, sW = g.Stride.W;
+        int c = r / khw, t = r - (c * khw), kh = t / g.KW, kw = t - (kh * g.KW);
+        float* tap = (float*)xp.Data + ((nint)c * xp.Rows * xp.Width) + ((nint)((kh * g.Dilation.H) - xp.Row0) * xp.Width)
+            + (kw * g.Dilation.W);
+        int oh = j0 / ow_, ow0 = j0 - (oh * ow_);
+        for (int j = 0; j < n; oh++, ow0 = 0)
+        {
+            int len = Math.Min(ow_ - ow0, n - j);
+            float* src = tap + ((nint)oh * g.Stride.H * xp.Width) + ((nint)ow0 * sW);
+            if (sW == 1)
+            {
+                Copy(row + j, src, len);
+            }
+            else
+            {
+                for (int q = 0; q < len; q++)
+                {
+                    row[j + q] = src[q * sW];
+                }
+            }
+
+            j += len;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Offramp.Engine.Kernels;
 using Offramp.Engine.Kernels.Reference;
 
@@ -55,7 +56,19 @@ public class ConvPackedTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void ForwardAndBackwardInput_MatchReferenceTwin(int[] p)
+    public void BackwardWeight_TransposedPanels_BitIdenticalToPerImageSgemm(int[] p)
+    {
+        var (g, x, _, _) = Make(p, 18);
+        var gy = Random(new Rng(19), g.N * g.O * g.OH * g.OW);
+        var fast = new float[g.O * g.Kg];
+        fast.AsSpan().Fill(float.NaN);
+        Conv.BackwardWeight(x, gy, fast, g);
+        Assert.Equal(PlainBackwardWeight(x, gy, g), fast);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ForwardAndBackward_MatchReferenceTwin(int[] p)
     {
         var (g, x, w, b) = Make(p, 14);
         var gy = Random(new Rng(15), g.N * g.O * g.OH * g.OW);
@@ -63,6 +76,11 @@ public class ConvPackedTests
         var gx = new float[x.Length];
         Conv.Forward(x, w, b, y, g);
         Conv.BackwardInput(gy, w, gx, g);
+        var gw = new float[w.Length];
+        Conv.BackwardWeight(x, gy, gw, g);
+        var gwr = new double[w.Length];
+        ConvReference.BackwardWeight<double>(ToDouble(x), ToDouble(gy), gwr, g);
+        TestUtil.AssertClose(ToFloat(gwr), gw, 1e-4 * Math.Sqrt(g.N * g.OH * g.OW), 1e-4, $"dw {string.Join(",", p)}");
         var yr = new double[y.Length];
         var gxr = new double[gx.Length];
         ConvReference.Forward<double>(ToDouble(x), ToDouble(w), ToDouble(b), yr, g);
@@ -73,7 +91,7 @@ public class ConvPackedTests
     }
 
     [Fact]
-    public void ForwardAndBackwardInput_OneVersusTwoThreads_BitIdentical()
+    public void ForwardAndBackward_OneVersusTwoThreads_BitIdentical()
     {
         int saved = Parallelism.Threads;
         try
@@ -90,7 +108,9 @@ public class ConvPackedTests
                     var gx = new float[x.Length];
                     Conv.Forward(x, w, b, y, g);
                     Conv.BackwardInput(gy, w, gx, g);
-                    runs.Add([.. y, .. gx]);
+                    var gw = new float[w.Length];
+                    Conv.BackwardWeight(x, gy, gw, g);
+                    runs.Add([.. y, .. gx, .. gw]);
                 }
 
                 Assert.Equal(runs[0], runs[1]);
@@ -167,6 +187,36 @@ public class ConvPackedTests
         }
 
         return gx;
+    }
+
+    // Per chunk of at most ⌈N/4⌉ images, image by image: im2col, then Sgemm(gY_g, colᵀ); chunks added in order.
+    private static float[] PlainBackwardWeight(float[] x, float[] gy, ConvGeometry g)
+    {
+        int ohw = g.OH * g.OW, wn = g.O * g.Kg;
+        int chunks = Math.Min(g.N, 4), per = (g.N + chunks - 1) / chunks;
+        chunks = (g.N + per - 1) / per;
+        var parts = new float[chunks][];
+        var col = new float[g.C * g.KH * g.KW * ohw];
+        for (int ch = 0; ch < chunks; ch++)
+        {
+            parts[ch] = new float[wn];
+            for (int n = ch * per; n < Math.Min(g.N, (ch + 1) * per); n++)
+            {
+                Im2Col.Forward<float>(x.AsSpan(n * g.C * g.H * g.W, g.C * g.H * g.W), col, g, g.C);
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    Gemm.Sgemm(false, true, g.Og, g.Kg, ohw, 1f, gy.AsSpan((n * g.O * ohw) + (grp * g.Og * ohw), g.Og * ohw), ohw,
+                        col.AsSpan(grp * g.Kg * ohw, g.Kg * ohw), ohw, n == ch * per ? 0f : 1f, parts[ch].AsSpan(grp * g.Og * g.Kg, g.Og * g.Kg), g.Kg);
+                }
+            }
+        }
+
+        for (int ch = 1; ch < chunks; ch++)
+        {
+            TensorPrimitives.Add(parts[0], parts[ch], parts[0]);
+        }
+
+        return parts[0];
     }
 
     private static float[] Random(Rng rng, int n) => Tensor.Randn(rng, [n]).ToArray();
