@@ -122,6 +122,36 @@ public class ConvPackedTests
         }
     }
 
+    [Fact]
+    public void ForcedFallbackPaths_BitIdenticalToIm2ColSgemmOnThatPath()
+    {
+        foreach (var path in new[] { GemmPath.Avx2, GemmPath.Scalar })
+        {
+            if (!Gemm.IsSupported(path))
+            {
+                continue;
+            }
+
+            using (Gemm.Force(path))
+            {
+                foreach (var p in new[] { new[] { 1, 30, 12, 13, 49, 3, 3, 1, 1, 1, 1, 1, 1, 1 }, new[] { 2, 40, 9, 11, 53, 3, 3, 2, 1, 1, 0, 1, 1, 1 } })
+                {
+                    var (g, x, w, b) = Make(p, 20);
+                    var gy = Random(new Rng(21), g.N * g.O * g.OH * g.OW);
+                    var y = new float[gy.Length];
+                    var gx = new float[x.Length];
+                    var gw = new float[w.Length];
+                    Conv.Forward(x, w, b, y, g);
+                    Conv.BackwardInput(gy, w, gx, g);
+                    Conv.BackwardWeight(x, gy, gw, g);
+                    Assert.Equal(PlainForward(x, w, b, g), y);
+                    Assert.Equal(PlainBackwardInput(gy, w, g), gx);
+                    Assert.Equal(PlainBackwardWeight(x, gy, g), gw);
+                }
+            }
+        }
+    }
+
     [Theory]
     [InlineData(1, 32, 784)]
     [InlineData(1, 128, 49)]
