@@ -3,7 +3,11 @@ using Offramp.Benchmarks;
 
 // `--quick`: a short Stopwatch loop printing GFLOP/s per shape (no BenchmarkDotNet); otherwise BenchmarkDotNet
 // with a GFLOP/s column (e.g. `--filter *Gemm*`).
-if (args.Contains("--quick"))
+if (args.Contains("--quick") && args.Contains("--attention"))
+{
+    AttentionQuickBench.Run(args);
+}
+else if (args.Contains("--quick"))
 {
     QuickBench.Run(args.Where(a => a != "--quick").ToArray());
 }

@@ -47,5 +47,11 @@ public static class Shapes
         new("N64 dw64 3x3 s2 28", 64, 64, 28, 28, 64, 3, 2, 1, 64),
         new("N4 dw64 3x3 28x28", 4, 64, 28, 28, 64, 3, 1, 1, 64),
         new("N4 C32 3x3 28x28", 4, 32, 28, 28, 32, 3, 1, 1, 1),
+
+        // The cnn bench model's shapes (ResNet, widths 32/64/128 on 28×28): batch-1 latency and its later stages.
+        new("N1 C32 3x3 28x28", 1, 32, 28, 28, 32, 3, 1, 1, 1),
+        new("N1 C128 3x3 7x7", 1, 128, 7, 7, 128, 3, 1, 1, 1),
+        new("N64 C64→128 3x3 s2 14", 64, 64, 14, 14, 128, 3, 2, 1, 1),
+        new("N64 C64→128 1x1 s2 14", 64, 64, 14, 14, 128, 1, 2, 0, 1),
     ];
 }

@@ -57,6 +57,9 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Build(threads));
         root.Subcommands.Add(ModelsCommand.Build());
         root.Subcommands.Add(Commands.BenchCommand.Create(threads));
+        root.Subcommands.Add(Commands.CalibrateCommand.Build(threads));
+        root.Subcommands.Add(Commands.PredictCommand.Build(threads));
+        root.Subcommands.Add(Commands.ReportCommand.Build(threads));
         return root;
     }
 }

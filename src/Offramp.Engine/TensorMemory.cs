@@ -112,7 +112,13 @@ public static class TensorMemory
     internal static Arena? CurrentArena => _persistentDepth == 0 ? _arena : null;
 
     /// <summary>A zeroed float buffer of exactly <paramref name="n"/> elements, pooled inside a step.</summary>
-    internal static float[] RentFloat(int n, out Arena? arena)
+    internal static float[] RentFloat(int n, out Arena? arena) => RentFloat(n, out arena, zero: true);
+
+    /// <summary>
+    /// A float buffer of exactly <paramref name="n"/> elements, pooled inside a step; zero-filled only when
+    /// <paramref name="zero"/> (kernels that overwrite every element skip the clear).
+    /// </summary>
+    internal static float[] RentFloat(int n, out Arena? arena, bool zero)
     {
         arena = CurrentArena;
         if (n == 0)
@@ -123,14 +129,17 @@ public static class TensorMemory
 
         if (arena is null)
         {
-            return new float[n];
+            return zero ? new float[n] : GC.AllocateUninitializedArray<float>(n);
         }
 
         float[] buf;
         if (_pool!.TryGetValue(n, out var stack) && stack.Count > 0)
         {
             buf = stack.Pop();
-            Array.Clear(buf);
+            if (zero)
+            {
+                Array.Clear(buf);
+            }
         }
         else
         {
@@ -140,5 +149,15 @@ public static class TensorMemory
 
         arena.Rented.Add(buf);
         return buf;
+    }
+
+    /// <summary>
+    /// A float32 tensor whose contents are undefined (a recycled buffer is not cleared): only for kernels that
+    /// write every element. Pooled inside a step like <see cref="Tensor.Empty"/>.
+    /// </summary>
+    internal static Tensor Uninitialized(int[] shape)
+    {
+        var buf = RentFloat(Shape.Numel(shape), out var arena, zero: false);
+        return new Tensor(buf, (int[])shape.Clone(), DType.Float32, arena);
     }
 }

@@ -50,10 +50,22 @@ public static partial class F
         q.CheckSameDType(k, "sdpa");
         q.CheckSameDType(v, "sdpa");
         int[] scoreShape = [n, h, lq, lk];
+        var (biasStrides, mask) = AttentionBiasAndMask(q, attnBias, scoreShape, dropoutP, rng, "sdpa", shapes);
+        double sc = scale ?? 1.0 / Math.Sqrt(d);
+        return q.DType == DType.Float32
+            ? SdpaImpl<float>(q, k, v, attnBias, biasStrides, mask, sc)
+            : SdpaImpl<double>(q, k, v, attnBias, biasStrides, mask, sc);
+    }
+
+    // Checks attn_bias against the scores (N, H, Lq, Lk) and returns its broadcast strides (zeros without a bias),
+    // and draws the dropout mask (N, H, Lq, Lk) in (n, h, i, j) order, or null without dropout.
+    private static (int[] BiasStrides, Tensor? Mask) AttentionBiasAndMask(Tensor q, Tensor? attnBias, int[] scoreShape,
+        double dropoutP, Rng? rng, string op, string shapes)
+    {
         int[] biasStrides = [0, 0, 0, 0];
         if (attnBias is not null)
         {
-            q.CheckSameDType(attnBias, "sdpa attn_bias");
+            q.CheckSameDType(attnBias, op + " attn_bias");
             bool fits = attnBias.Rank <= 4;
             if (fits)
             {
@@ -70,19 +82,19 @@ public static partial class F
             if (!fits)
             {
                 throw new ArgumentException(
-                    $"sdpa: attn_bias {Shape.Format(attnBias.Shape)} does not broadcast to the scores {Shape.Format(scoreShape)} ({shapes})");
+                    $"{op}: attn_bias {Shape.Format(attnBias.Shape)} does not broadcast to the scores {Shape.Format(scoreShape)} ({shapes})");
             }
 
             biasStrides = Shape.BroadcastStrides(attnBias.Shape, scoreShape);
         }
 
-        CheckProbability(dropoutP, "sdpa");
+        CheckProbability(dropoutP, op);
         Tensor? mask = null;
         if (dropoutP > 0)
         {
             if (rng is null)
             {
-                throw new ArgumentException($"sdpa: dropoutP = {dropoutP} needs an Rng");
+                throw new ArgumentException($"{op}: dropoutP = {dropoutP} needs an Rng");
             }
 
             mask = Tensor.Zeros(scoreShape, q.DType); // p = 1 keeps it all zero
@@ -92,10 +104,7 @@ public static partial class F
             }
         }
 
-        double sc = scale ?? 1.0 / Math.Sqrt(d);
-        return q.DType == DType.Float32
-            ? SdpaImpl<float>(q, k, v, attnBias, biasStrides, mask, sc)
-            : SdpaImpl<double>(q, k, v, attnBias, biasStrides, mask, sc);
+        return (biasStrides, mask);
     }
 
     private static Tensor SdpaImpl<T>(Tensor q, Tensor k, Tensor v, Tensor? bias, int[] bs, Tensor? mask, double scaleValue)

@@ -18,7 +18,9 @@ public static partial class F
     public static Tensor Conv2d(Tensor x, Tensor w, Tensor? b, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups = 1)
     {
         var g = ConvCheck(x, w, b, stride, padding, dilation, groups);
-        var y = Tensor.Empty([g.N, g.O, g.OH, g.OW], x.DType);
+        // Float32 kernels overwrite every output element: no zero-fill.
+        int[] yShape = [g.N, g.O, g.OH, g.OW];
+        var y = x.DType == DType.Float32 ? TensorMemory.Uninitialized(yShape) : Tensor.Empty(yShape, x.DType);
         if (x.DType == DType.Float32)
         {
             var bs = b is null ? default : b.Span;
@@ -53,7 +55,8 @@ public static partial class F
 
     private static Tensor ConvInputGrad(Tensor gy, Tensor w, ConvGeometry g)
     {
-        var gx = Tensor.Empty([g.N, g.C, g.H, g.W], gy.DType);
+        int[] gxShape = [g.N, g.C, g.H, g.W];
+        var gx = gy.DType == DType.Float32 ? TensorMemory.Uninitialized(gxShape) : Tensor.Empty(gxShape, gy.DType);
         if (gy.DType == DType.Float32)
         {
             if (g.IsDepthwise)
@@ -75,7 +78,8 @@ public static partial class F
 
     private static Tensor ConvWeightGrad(Tensor x, Tensor gy, ConvGeometry g)
     {
-        var gw = Tensor.Empty([g.O, g.Cg, g.KH, g.KW], gy.DType);
+        int[] gwShape = [g.O, g.Cg, g.KH, g.KW];
+        var gw = gy.DType == DType.Float32 ? TensorMemory.Uninitialized(gwShape) : Tensor.Empty(gwShape, gy.DType);
         if (gy.DType == DType.Float32)
         {
             if (g.IsDepthwise)

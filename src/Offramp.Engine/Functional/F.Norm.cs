@@ -81,7 +81,8 @@ public static partial class F
         bool training, double momentum, double eps, int n, int c, int s)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = Tensor.Empty(x.Shape, x.DType);
+        // The kernels write every element of y and dx: float32 buffers skip the zero-fill.
+        var y = UninitializedLike(x);
         var mean = new T[c];
         var variance = new T[c];
         var rstd = new T[c];
@@ -114,7 +115,7 @@ public static partial class F
         {
             Autograd.Record(y, "batch_norm", [x, weight, bias], g =>
             {
-                var dx = Tensor.Empty(x.Shape, x.DType);
+                var dx = UninitializedLike(x);
                 var dw = weight is { RequiresGrad: true } ? Tensor.Empty([c], x.DType) : null;
                 var db = bias is { RequiresGrad: true } ? Tensor.Empty([c], x.DType) : null;
                 Rows.For(c, 4L * n * s, (c0, c1) => Norm.BatchNormBackward<T>(g.Data<T>(), x.Data<T>(), ReadOf(weight),
@@ -127,6 +128,8 @@ public static partial class F
 
         static ReadOnlySpan<T> ReadOf(Tensor? t) => t is null ? [] : t.Data<T>();
         static Span<T> WriteOf(Tensor? t) => t is null ? [] : t.Data<T>();
+        static Tensor UninitializedLike(Tensor t) =>
+            t.DType == DType.Float32 ? TensorMemory.Uninitialized(t.Shape) : Tensor.Empty(t.Shape, t.DType);
     }
 
     /// <summary>

@@ -46,7 +46,7 @@ internal readonly struct DivOp : IBinaryOp
 }
 
 /// <summary>Drives an <see cref="IBinaryOp"/> over two broadcast operands.</summary>
-internal static class Broadcast
+internal static unsafe class Broadcast
 {
     // a: aShape, b: bShape, d: dShape = broadcast(aShape, bShape); all row-major contiguous.
     // The output is walked as (outer, inner) where `inner` is the longest run of trailing dims over which each
@@ -60,21 +60,10 @@ internal static class Broadcast
             return;
         }
 
-        if (a.Length == d.Length && b.Length == d.Length)
+        if ((a.Length == d.Length || a.Length == 1) && (b.Length == d.Length || b.Length == 1)
+            && (a.Length == d.Length || b.Length == d.Length))
         {
-            TOp.Apply(a, b, d);
-            return;
-        }
-
-        if (b.Length == 1 && a.Length == d.Length)
-        {
-            TOp.Apply(a, b[0], d);
-            return;
-        }
-
-        if (a.Length == 1 && b.Length == d.Length)
-        {
-            TOp.Apply(a[0], b, d);
+            Flat<T, TOp>(a, b, d);
             return;
         }
 
@@ -148,6 +137,48 @@ internal static class Broadcast
                 ob -= sb[i] * (dShape[i] - 1);
                 idx[i] = 0;
             }
+        }
+    }
+
+    // a, b: (N) or (1) (a scalar; not both unless N = 1), d: (N). Long spans run in fixed chunks on the kernel threads
+    // (Parallelism.ForChunks): each element is the same IEEE operation whatever the cuts, so any thread count
+    // gives the same bits.
+    private static void Flat<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : IBinaryOp
+    {
+        if (d.Length < 2 * Parallelism.ElementGrain)
+        {
+            FlatRange<T, TOp>(a, b, d);
+            return;
+        }
+
+        fixed (T* pa = a, pb = b, pd = d)
+        {
+            nint ia = (nint)pa, ib = (nint)pb, id = (nint)pd;
+            int na = a.Length, nb = b.Length;
+            Parallelism.ForChunks(d.Length, (s, n) => FlatRange<T, TOp>(
+                na == 1 ? new ReadOnlySpan<T>((T*)ia, 1) : new ReadOnlySpan<T>((T*)ia + s, n),
+                nb == 1 ? new ReadOnlySpan<T>((T*)ib, 1) : new ReadOnlySpan<T>((T*)ib + s, n),
+                new Span<T>((T*)id + s, n)));
+        }
+    }
+
+    private static void FlatRange<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : IBinaryOp
+    {
+        if (a.Length == d.Length && b.Length == d.Length)
+        {
+            TOp.Apply(a, b, d);
+        }
+        else if (a.Length == d.Length)
+        {
+            TOp.Apply(a, b[0], d);
+        }
+        else
+        {
+            TOp.Apply(a[0], b, d);
         }
     }
 }

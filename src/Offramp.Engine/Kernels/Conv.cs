@@ -5,134 +5,161 @@ using System.Runtime.InteropServices;
 namespace Offramp.Engine.Kernels;
 
 /// <summary>
-/// Float32 convolution as im2col + GEMM, per image and per group (PyTorch's slow_conv2d / Caffe): for image n
-/// and group g, Y_g (Og × OH·OW) = W_g (Og × Kg) · col_g (Kg × OH·OW). A 1×1 stride-1 unpadded convolution uses
-/// the input as its column matrix. Batches of two or more images run one image per task with single-threaded
-/// GEMMs; a single image runs threaded GEMMs. Either way every output is summed in one fixed order.
+/// Float32 convolution as im2col + GEMM per image and group (PyTorch's slow_conv2d / Caffe): for image n and group
+/// g, Y_g (Og × OH·OW) = W_g (Og × Kg) · col_g (Kg × OH·OW). The forward pass packs the weights once per call and
+/// writes im2col straight into GEMM's B panels (<see cref="Im2ColPanels"/>); a 1×1 stride-1 unpadded convolution
+/// packs the input itself. The input gradient packs W_gᵀ once per call. Tasks are cut from the sizes alone
+/// (<see cref="ConvTiles"/>) and every output is summed in one fixed order, so results do not depend on the
+/// thread count.
 /// </summary>
-internal static unsafe class Conv
+internal static unsafe partial class Conv
 {
-    // Images per partial weight gradient: the batch is cut into at most this many chunks (from N alone), each
-    // summing its images into its own dW buffer; the chunks are then added in order.
-    private const int WeightGradChunks = 4;
-
     [ThreadStatic]
     private static float[]? t_col;
 
-    // x: (N, C, H, W), w: (O, C/groups, KH, KW), b: (O) or empty → y: (N, O, OH, OW).
+    // x: (N, C, H, W), w: (O, C/groups, KH, KW), b: (O) or empty → y: (N, O, OH, OW), overwritten.
+    // Each group's weights are packed once; each task (image, row range, column range; ConvTiles) writes its
+    // im2col straight into GEMM panels (Im2ColPanels) — or packs the input itself for a pointwise convolution.
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, ConvGeometry g)
     {
         Debug.Assert(x.Length == g.N * g.C * g.H * g.W && w.Length == g.O * g.Kg && y.Length == g.N * g.O * g.OH * g.OW);
-        fixed (float* px = x, pw = w, pb = b, py = y)
+        if (y.IsEmpty)
         {
-            nint xa = (nint)px, wa = (nint)pw, ba = (nint)pb, ya = (nint)py;
-            bool hasBias = !b.IsEmpty;
-            ForImages(g, n =>
-            {
-                int ohw = g.OH * g.OW;
-                float* xn = (float*)xa + ((nint)n * g.C * g.H * g.W);
-                float* yn = (float*)ya + ((nint)n * g.O * ohw);
-                float* col = g.IsPointwise ? xn : Im2ColScratch(xn, g);
-                if (hasBias)
-                {
-                    for (int o = 0; o < g.O; o++)
-                    {
-                        new Span<float>(yn + ((nint)o * ohw), ohw).Fill(((float*)ba)[o]);
-                    }
-                }
-
-                for (int grp = 0; grp < g.Groups; grp++)
-                {
-                    Gemm.Sgemm(false, false, g.Og, ohw, g.Kg, 1f,
-                        new ReadOnlySpan<float>((float*)wa + ((nint)grp * g.Og * g.Kg), g.Og * g.Kg), g.Kg,
-                        new ReadOnlySpan<float>(col + ((nint)grp * g.Kg * ohw), g.Kg * ohw), ohw,
-                        hasBias ? 1f : 0f, new Span<float>(yn + ((nint)grp * g.Og * ohw), g.Og * ohw), ohw, g.N == 1);
-                }
-            });
-        }
-    }
-
-    // gy: (N, O, OH, OW), w: (O, C/groups, KH, KW) → gx: (N, C, H, W), overwritten.
-    // Per image: dcol_g (Kg × OH·OW) = W_gᵀ · gY_g, then col2im into gx.
-    public static void BackwardInput(ReadOnlySpan<float> gy, ReadOnlySpan<float> w, Span<float> gx, ConvGeometry g)
-    {
-        fixed (float* pgy = gy, pw = w, pgx = gx)
-        {
-            nint gya = (nint)pgy, wa = (nint)pw, gxa = (nint)pgx;
-            ForImages(g, n =>
-            {
-                int ohw = g.OH * g.OW, chw = g.C * g.H * g.W;
-                float* gyn = (float*)gya + ((nint)n * g.O * ohw);
-                float* gxn = (float*)gxa + ((nint)n * chw);
-                float* dcol = g.IsPointwise ? gxn : Scratch(g.Groups * g.Kg * ohw);
-                for (int grp = 0; grp < g.Groups; grp++)
-                {
-                    Gemm.Sgemm(true, false, g.Kg, ohw, g.Og, 1f,
-                        new ReadOnlySpan<float>((float*)wa + ((nint)grp * g.Og * g.Kg), g.Og * g.Kg), g.Kg,
-                        new ReadOnlySpan<float>(gyn + ((nint)grp * g.Og * ohw), g.Og * ohw), ohw,
-                        0f, new Span<float>(dcol + ((nint)grp * g.Kg * ohw), g.Kg * ohw), ohw, g.N == 1);
-                }
-
-                if (!g.IsPointwise)
-                {
-                    var gxs = new Span<float>(gxn, chw);
-                    gxs.Clear();
-                    Im2Col.Backward(new ReadOnlySpan<float>(dcol, g.Groups * g.Kg * ohw), gxs, g, g.C);
-                }
-            });
-        }
-    }
-
-    // x: (N, C, H, W), gy: (N, O, OH, OW) → gw: (O, C/groups, KH, KW), overwritten.
-    // dW_g (Og × Kg) = Σ_n gY_g (Og × OH·OW) · col_gᵀ, summed image by image inside fixed chunks of the batch.
-    public static void BackwardWeight(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gw, ConvGeometry g)
-    {
-        if (g.N == 0)
-        {
-            gw.Clear();
             return;
         }
 
-        int chunks = Math.Min(g.N, WeightGradChunks);
-        int per = Gemm.CeilDiv(g.N, chunks);
-        chunks = Gemm.CeilDiv(g.N, per);
-        int wn = gw.Length;
-        float[] partial = ArrayPool<float>.Shared.Rent(Math.Max(1, (chunks - 1) * wn));
+        var path = Gemm.Current;
+        int aSize = Gemm.PackedASize(path, g.Og, g.Kg);
+        float[] packed = ArrayPool<float>.Shared.Rent(Math.Max(1, aSize * g.Groups));
         try
         {
-            fixed (float* px = x, pgy = gy, pgw = gw, pp = partial)
+            fixed (float* px = x, pw = w, pb = b, py = y, pp = packed)
             {
-                nint xa = (nint)px, gya = (nint)pgy, gwa = (nint)pgw, pa = (nint)pp;
-                Parallelism.For(chunks, ch =>
+                for (int grp = 0; grp < g.Groups; grp++)
                 {
-                    int ohw = g.OH * g.OW;
-                    float* dst = ch == 0 ? (float*)gwa : (float*)pa + ((nint)(ch - 1) * wn);
-                    int n1 = Math.Min(g.N, (ch + 1) * per);
-                    for (int n = ch * per; n < n1; n++)
-                    {
-                        float* xn = (float*)xa + ((nint)n * g.C * g.H * g.W);
-                        float* gyn = (float*)gya + ((nint)n * g.O * ohw);
-                        float* col = g.IsPointwise ? xn : Im2ColScratch(xn, g);
-                        for (int grp = 0; grp < g.Groups; grp++)
-                        {
-                            Gemm.Sgemm(false, true, g.Og, g.Kg, ohw, 1f,
-                                new ReadOnlySpan<float>(gyn + ((nint)grp * g.Og * ohw), g.Og * ohw), ohw,
-                                new ReadOnlySpan<float>(col + ((nint)grp * g.Kg * ohw), g.Kg * ohw), ohw,
-                                n == ch * per ? 0f : 1f, new Span<float>(dst + ((nint)grp * g.Og * g.Kg), g.Og * g.Kg), g.Kg,
-                                chunks == 1);
-                        }
-                    }
-                }, (long)per * g.O * g.Kg * g.OH * g.OW);
-            }
+                    Gemm.PackAAll(path, false, pw + ((nint)grp * g.Og * g.Kg), g.Kg, g.Og, g.Kg, 1f, pp + ((nint)grp * aSize));
+                }
 
-            for (int ch = 1; ch < chunks; ch++)
-            {
-                TensorPrimitives.Add(gw, partial.AsSpan((ch - 1) * wn, wn), gw);
+                nint xa = (nint)px, ya = (nint)py, ba = (nint)pb, pa = (nint)pp;
+                bool hasBias = !b.IsEmpty;
+                int ohw = g.OH * g.OW, nr = Gemm.PanelWidth(path);
+                var tiles = ConvTiles.For(g.N, g.Og, ohw);
+                Parallelism.For(g.N * tiles.PerImage, t =>
+                {
+                    int n = t / tiles.PerImage, rb = t % tiles.PerImage / tiles.ColChunks, cc = t % tiles.ColChunks;
+                    int i0 = rb * tiles.Rows, rows = Math.Min(tiles.Rows, g.Og - i0);
+                    int j0 = cc * tiles.Cols, cols = Math.Min(tiles.Cols, ohw - j0);
+                    float* xn = (float*)xa + ((nint)n * g.C * g.H * g.W);
+                    float* yn = (float*)ya + ((nint)n * g.O * ohw);
+                    for (int grp = 0; grp < g.Groups; grp++)
+                    {
+                        float* xg = xn + ((nint)grp * g.Cg * g.H * g.W);
+                        float* yc = yn + ((nint)((grp * g.Og) + i0) * ohw) + j0;
+                        if (hasBias)
+                        {
+                            for (int o = 0; o < rows; o++)
+                            {
+                                new Span<float>(yc + ((nint)o * ohw), cols).Fill(((float*)ba)[(grp * g.Og) + i0 + o]);
+                            }
+                        }
+
+                        PanelPacker pack;
+                        if (g.IsPointwise)
+                        {
+                            pack = Gemm.StoredPanels(path, false, xg, ohw, j0, cols);
+                        }
+                        else
+                        {
+                            var xp = Im2ColPanels.PadRows(xg, g, g.Cg, j0, cols);
+                            pack = (p0, kc, dst) => Im2ColPanels.Pack(xp, g, p0, kc, j0, cols, nr, dst);
+                        }
+                        Gemm.MultiplyPackedA(path, (float*)pa + ((nint)grp * aSize), g.Og, i0, rows, cols, g.Kg, pack,
+                            hasBias ? 1f : 0f, yc, ohw);
+                    }
+                }, 2L * tiles.Rows * tiles.Cols * g.Kg * g.Groups);
             }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(partial);
+            ArrayPool<float>.Shared.Return(packed);
+        }
+    }
+
+    // gy: (N, O, OH, OW), w: (O, C/groups, KH, KW) → gx: (N, C, H, W), overwritten.
+    // Per image: dcol_g (Kg × OH·OW) = W_gᵀ · gY_g, then col2im into gx. W_gᵀ is packed once for the whole batch.
+    // Several images: one task per image; a single image: its dcol rows are split into tasks, then col2im.
+    public static void BackwardInput(ReadOnlySpan<float> gy, ReadOnlySpan<float> w, Span<float> gx, ConvGeometry g)
+    {
+        if (gx.IsEmpty)
+        {
+            return;
+        }
+
+        var path = Gemm.Current;
+        int aSize = Gemm.PackedASize(path, g.Kg, g.Og), ohw = g.OH * g.OW, chw = g.C * g.H * g.W;
+        int dcolSize = g.Groups * g.Kg * ohw;
+        float[] packed = ArrayPool<float>.Shared.Rent(Math.Max(1, aSize * g.Groups));
+        float[]? shared = g.N == 1 && !g.IsPointwise ? ArrayPool<float>.Shared.Rent(dcolSize) : null;
+        try
+        {
+            fixed (float* pgy = gy, pw = w, pgx = gx, pp = packed, ps = shared)
+            {
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    Gemm.PackAAll(path, true, pw + ((nint)grp * g.Og * g.Kg), g.Kg, g.Kg, g.Og, 1f, pp + ((nint)grp * aSize));
+                }
+
+                nint gya = (nint)pgy, gxa = (nint)pgx, pa = (nint)pp, sa = (nint)ps;
+                int rowsPer = g.N == 1 ? ConvTiles.For(1, g.Kg, ohw).Rows : g.Kg;
+                int rowBlocks = Gemm.CeilDiv(g.Kg, rowsPer);
+
+                // dcol of image n, row block rb, every group: rows [rb·rowsPer, …) of each group's Kg.
+                void Dcol(int n, int rb, float* dcol)
+                {
+                    float* gyn = (float*)gya + ((nint)n * g.O * ohw);
+                    int i0 = rb * rowsPer, rows = Math.Min(rowsPer, g.Kg - i0);
+                    for (int grp = 0; grp < g.Groups; grp++)
+                    {
+                        var pack = Gemm.StoredPanels(path, false, gyn + ((nint)grp * g.Og * ohw), ohw, 0, ohw);
+                        Gemm.MultiplyPackedA(path, (float*)pa + ((nint)grp * aSize), g.Kg, i0, rows, ohw, g.Og, pack, 0f,
+                            dcol + ((nint)((grp * g.Kg) + i0) * ohw), ohw);
+                    }
+                }
+
+                if (g.N == 1)
+                {
+                    float* dcol = g.IsPointwise ? (float*)gxa : (float*)sa;
+                    Parallelism.For(rowBlocks, rb => Dcol(0, rb, dcol), 2L * rowsPer * ohw * g.Og * g.Groups);
+                    if (!g.IsPointwise)
+                    {
+                        gx.Clear();
+                        Im2Col.Backward(new ReadOnlySpan<float>((float*)sa, dcolSize), gx, g, g.C);
+                    }
+
+                    return;
+                }
+
+                Parallelism.For(g.N, n =>
+                {
+                    float* gxn = (float*)gxa + ((nint)n * chw);
+                    float* dcol = g.IsPointwise ? gxn : Scratch(dcolSize);
+                    Dcol(n, 0, dcol);
+                    if (!g.IsPointwise)
+                    {
+                        var gxs = new Span<float>(gxn, chw);
+                        gxs.Clear();
+                        Im2Col.Backward(new ReadOnlySpan<float>(dcol, dcolSize), gxs, g, g.C);
+                    }
+                }, 2L * g.O * g.Kg * ohw);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(packed);
+            if (shared is not null)
+            {
+                ArrayPool<float>.Shared.Return(shared);
+            }
         }
     }
 
@@ -147,27 +174,6 @@ internal static unsafe class Conv
                 gb[c] += TensorPrimitives.Sum(gy.Slice(((i * o) + c) * planeSize, planeSize));
             }
         }
-    }
-
-    // One task per image when there are several (GEMMs then run single-threaded inside); a lone image runs inline
-    // and its GEMMs are threaded (the `g.N == 1` arguments above).
-    private static void ForImages(ConvGeometry g, Action<int> body)
-    {
-        if (g.N == 1)
-        {
-            body(0);
-            return;
-        }
-
-        Parallelism.For(g.N, body, 2L * g.O * g.Kg * g.OH * g.OW);
-    }
-
-    private static float* Im2ColScratch(float* xn, ConvGeometry g)
-    {
-        int ohw = g.OH * g.OW;
-        float* col = Scratch(g.C * g.KH * g.KW * ohw);
-        Im2Col.Forward(new ReadOnlySpan<float>(xn, g.C * g.H * g.W), new Span<float>(col, g.C * g.KH * g.KW * ohw), g, g.C);
-        return col;
     }
 
     // Thread-local pinned scratch for one image's column matrix; grown on demand, reused across calls.

@@ -75,8 +75,11 @@ internal interface ISpanUnaryOp
 /// Vector512 loop), then the last 0..7 elements one by one through the scalar form, which evaluates the same
 /// formula. A narrower <see cref="SimdWidth"/> skips the wider loops. Unaligned loads/stores; <c>d</c> may be
 /// exactly <c>x</c> (in place) but must not partially overlap it.
+/// Long spans are cut into fixed chunks (<see cref="Parallelism.ForChunks"/>, multiples of 64 elements) run on
+/// <see cref="Parallelism.Threads"/> threads; as the chunk cuts depend only on the length and each element is the
+/// same formula of its own inputs, the result does not depend on the thread count.
 /// </summary>
-internal static class Elementwise
+internal static unsafe class Elementwise
 {
     /// <summary>The width used when a caller does not force one.</summary>
     public static SimdWidth Best =>
@@ -87,6 +90,23 @@ internal static class Elementwise
         where TOp : struct, IFastUnaryOp
     {
         Debug.Assert(x.Length == d.Length);
+        if (d.Length < 2 * Parallelism.ElementGrain)
+        {
+            MapSerial(x, d, op, width);
+            return;
+        }
+
+        fixed (float* px = x, pd = d)
+        {
+            nint ix = (nint)px, id = (nint)pd;
+            Parallelism.ForChunks(d.Length, (s, n) =>
+                MapSerial(new ReadOnlySpan<float>((float*)ix + s, n), new Span<float>((float*)id + s, n), op, width));
+        }
+    }
+
+    private static void MapSerial<TOp>(ReadOnlySpan<float> x, Span<float> d, TOp op, SimdWidth width)
+        where TOp : struct, IFastUnaryOp
+    {
         int n = x.Length, i = 0;
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float dr = ref MemoryMarshal.GetReference(d);
@@ -121,6 +141,23 @@ internal static class Elementwise
         where TOp : struct, IFastMapOp
     {
         Debug.Assert(a.Length == d.Length && b.Length == d.Length);
+        if (d.Length < 2 * Parallelism.ElementGrain)
+        {
+            MapSerial(a, b, d, op, width);
+            return;
+        }
+
+        fixed (float* pa = a, pb = b, pd = d)
+        {
+            nint ia = (nint)pa, ib = (nint)pb, id = (nint)pd;
+            Parallelism.ForChunks(d.Length, (s, n) => MapSerial(new ReadOnlySpan<float>((float*)ia + s, n),
+                new ReadOnlySpan<float>((float*)ib + s, n), new Span<float>((float*)id + s, n), op, width));
+        }
+    }
+
+    private static void MapSerial<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> d, TOp op, SimdWidth width)
+        where TOp : struct, IFastMapOp
+    {
         int n = d.Length, i = 0;
         ref float ar = ref MemoryMarshal.GetReference(a);
         ref float br = ref MemoryMarshal.GetReference(b);

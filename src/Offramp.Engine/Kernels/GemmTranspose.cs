@@ -10,7 +10,7 @@ internal static unsafe partial class Gemm
     // The packing of a row-major A and of a transposed B are both this transpose. Tiles of 8 × 8 (Vector256
     // unpack/shuffle/permute), then 4 × 4 (Vector128), then scalar edges.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransposeBlock(float* src, nint lds, int rows, int cols, float* dst, nint ldd, float alpha)
+    internal static void TransposeBlock(float* src, nint lds, int rows, int cols, float* dst, nint ldd, float alpha)
     {
         int i = 0;
         if (Avx.IsSupported)

@@ -1,18 +1,33 @@
+using System.Runtime.InteropServices;
+
 namespace Offramp.Engine.Kernels;
 
 /// <summary>
 /// Layer and batch normalisation, forward and backward, vectorised along rows with <see cref="TensorPrimitives"/>.
 /// Variances are two-pass (Σ(x − mean)², never Σx² − n·mean²) so large means do not cancel in float32.
-/// Naive twin: <c>Reference.NormReference</c>.
+/// float32 LayerNorm rows go to the fused <see cref="LayerNormSimd"/>. Naive twin: <c>Reference.NormReference</c>.
 /// </summary>
 internal static class Norm
 {
+    private static ReadOnlySpan<float> F32<T>(ReadOnlySpan<T> s)
+        where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
+
+    private static Span<float> F32<T>(Span<T> s)
+        where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
+
     // x, y: (M, D); w, b: (D) or empty (scale 1, shift 0); mean, rstd: (M) saved for backward.
     // y = (x − mean)·rstd·w + b with mean, biased variance over D and rstd = 1/√(var + eps) (PyTorch layer_norm).
     public static void LayerNormForward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y,
         Span<T> mean, Span<T> rstd, int rows, int d, T eps)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            LayerNormSimd.Forward(F32(x), F32(w), F32(b), F32(y), F32(mean), F32(rstd), rows, d, float.CreateTruncating(eps),
+                Elementwise.Best);
+            return;
+        }
+
         T n = T.CreateChecked(d);
         for (int m = 0; m < rows; m++)
         {
@@ -43,6 +58,12 @@ internal static class Norm
         ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, Span<T> dx, int rows, int d, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            LayerNormSimd.Backward(F32(dy), F32(x), F32(w), F32(mean), F32(rstd), F32(dx), rows, d, Elementwise.Best);
+            return;
+        }
+
         T n = T.CreateChecked(d);
         var xhat = scratch[..d];
         for (int m = 0; m < rows; m++)
@@ -74,6 +95,12 @@ internal static class Norm
         ReadOnlySpan<T> rstd, Span<T> dw, Span<T> db, int rows, int d, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            LayerNormSimd.ParamBackward(F32(dy), F32(x), F32(mean), F32(rstd), F32(dw), F32(db), rows, d, Elementwise.Best);
+            return;
+        }
+
         var xhat = scratch[..d];
         for (int m = 0; m < rows; m++)
         {

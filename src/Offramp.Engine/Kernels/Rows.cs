@@ -7,8 +7,11 @@ namespace Offramp.Engine.Kernels;
 /// </summary>
 internal static class Rows
 {
-    /// <summary>About this many element-operations per chunk: enough to pay for a thread hop.</summary>
-    private const long ChunkWork = 16_384;
+    /// <summary>
+    /// About this many element-operations per chunk: enough to pay for a thread hop (≈ 5–10 µs). A problem smaller
+    /// than one chunk (a batch-1 LayerNorm over 50 tokens) runs inline on the calling thread.
+    /// </summary>
+    private const long ChunkWork = 65_536;
 
     /// <summary>Runs <paramref name="body"/>(start, end) over chunks of [0, <paramref name="rows"/>).</summary>
     public static void For(int rows, long workPerRow, Action<int, int> body)

@@ -5,7 +5,8 @@ namespace Offramp.Engine.Nn;
 /// <summary>
 /// Multi-head self-attention as timm's ViT (<c>timm.models.vision_transformer.Attention</c>): one packed
 /// <c>qkv</c> Linear (dim → 3·dim), optional per-head <c>q_norm</c>/<c>k_norm</c> (LayerNorm over head_dim),
-/// softmax(q·kᵀ/√head_dim)·v per head via <see cref="F.ScaledDotProductAttention"/>, then <c>proj</c>
+/// softmax(q·kᵀ/√head_dim)·v per head via <see cref="F.PackedAttention"/> (heads read in place from qkv; with
+/// qk_norm, <see cref="F.ScaledDotProductAttention"/> on permuted copies), then <c>proj</c>
 /// (dim → dim). Children: qkv, q_norm, k_norm, attn_drop, proj, proj_drop.
 /// </summary>
 public sealed class Attention : Module
@@ -75,14 +76,24 @@ public sealed class Attention : Module
         }
 
         int b = x.Shape[0], n = x.Shape[1];
+        double attnP = Training ? AttnDrop.P : 0.0;
+        var qkv = Qkv.Forward(x);
+        Tensor o;
+        if (QNorm is Identity && KNorm is Identity)
+        {
+            // The heads are read in place from qkv (B, N, 3·C): columns [q | k | v], each H × head_dim.
+            o = F.PackedAttention(qkv, 0, qkv, Dim, qkv, 2 * Dim, NumHeads, HeadDim, attnBias, attnP, AttnDrop.Rng);
+        }
+        else
+        {
+            // timm: qkv(x).reshape(B, N, 3, H, D).permute(2, 0, 3, 1, 4).unbind(0)
+            var heads = qkv.Reshape(b, n, 3, NumHeads, HeadDim).Permute(2, 0, 3, 1, 4);
+            var q = QNorm.Forward(heads.Narrow(0, 0, 1).Reshape(b, NumHeads, n, HeadDim));
+            var k = KNorm.Forward(heads.Narrow(0, 1, 1).Reshape(b, NumHeads, n, HeadDim));
+            var v = heads.Narrow(0, 2, 1).Reshape(b, NumHeads, n, HeadDim);
+            o = F.ScaledDotProductAttention(q, k, v, attnBias, attnP, AttnDrop.Rng).Transpose(1, 2).Reshape(b, n, Dim);
+        }
 
-        // timm: qkv(x).reshape(B, N, 3, H, D).permute(2, 0, 3, 1, 4).unbind(0)
-        var qkv = Qkv.Forward(x).Reshape(b, n, 3, NumHeads, HeadDim).Permute(2, 0, 3, 1, 4);
-        var q = QNorm.Forward(qkv.Narrow(0, 0, 1).Reshape(b, NumHeads, n, HeadDim));
-        var k = KNorm.Forward(qkv.Narrow(0, 1, 1).Reshape(b, NumHeads, n, HeadDim));
-        var v = qkv.Narrow(0, 2, 1).Reshape(b, NumHeads, n, HeadDim);
-        var o = F.ScaledDotProductAttention(q, k, v, attnBias, Training ? AttnDrop.P : 0.0, AttnDrop.Rng);
-        o = o.Transpose(1, 2).Reshape(b, n, Dim);
         return ProjDrop.Forward(Proj.Forward(o));
     }
 }

@@ -5,7 +5,7 @@ namespace Offramp.Engine.Nn;
 /// <summary>
 /// Multi-head attention with separate <c>q</c>, <c>k</c>, <c>v</c> projections and <c>proj</c>: queries from x
 /// (B, N, dim), keys and values from a context (B, M, kdim/vdim) — cross-attention — or from x itself.
-/// Heads are computed by <see cref="F.ScaledDotProductAttention"/> on (B, H, L, head_dim).
+/// Heads are computed by <see cref="F.PackedAttention"/> straight from the (B, L, C) projections.
 /// Children: q, k, v, attn_drop, proj, proj_drop.
 /// </summary>
 public sealed class CrossAttention : Module
@@ -97,12 +97,8 @@ public sealed class CrossAttention : Module
                 $"keys (B, M, {KDim}), values (B, M, {VDim}); got {Shape.Format(x.Shape)}, {Shape.Format(keys.Shape)}, {Shape.Format(values.Shape)}");
         }
 
-        int b = x.Shape[0], n = x.Shape[1], m = keys.Shape[1];
-        var q = Q.Forward(x).Reshape(b, n, NumHeads, HeadDim).Transpose(1, 2);
-        var k = K.Forward(keys).Reshape(b, m, NumHeads, HeadDim).Transpose(1, 2);
-        var v = V.Forward(values).Reshape(b, m, NumHeads, HeadDim).Transpose(1, 2);
-        var o = F.ScaledDotProductAttention(q, k, v, attnBias, Training ? AttnDrop.P : 0.0, AttnDrop.Rng);
-        o = o.Transpose(1, 2).Reshape(b, n, Dim);
+        var o = F.PackedAttention(Q.Forward(x), 0, K.Forward(keys), 0, V.Forward(values), 0, NumHeads, HeadDim, attnBias,
+            Training ? AttnDrop.P : 0.0, AttnDrop.Rng);
         return ProjDrop.Forward(Proj.Forward(o));
     }
 }

@@ -8,8 +8,12 @@ namespace Offramp.Engine.Optim;
 /// statistics) are copied. The averaged weights live in a shadow state dict with the model's keys.
 /// </summary>
 /// <remarks>
-/// The model's tensors are looked up once, at construction; <see cref="Module.LoadStateDict"/> copies in place,
-/// so the binding survives loads. Updates allocate nothing.
+/// <para>The model's tensors are looked up once, at construction; <see cref="Module.LoadStateDict"/> copies in place,
+/// so the binding survives loads. Updates allocate nothing.</para>
+/// <para>With <see cref="Warmup"/>, update t (0-based) uses min(decay, (1 + t) / (10 + t)) — TensorFlow's
+/// <c>ExponentialMovingAverage(num_updates=…)</c> rule — so a short run does not average in its random
+/// initialisation: with decay 0.9999 and no warm-up, the average after 1,000 steps is still 90 % the initial
+/// weights.</para>
 /// </remarks>
 public sealed class Ema
 {
@@ -50,13 +54,27 @@ public sealed class Ema
         }
     }
 
+    /// <summary>Whether early updates use the smaller decay min(decay, (1 + t) / (10 + t)).</summary>
+    public bool Warmup { get; set; }
+
     /// <summary>Number of updates so far.</summary>
     public long Updates { get; private set; }
 
-    /// <summary>Folds the model's current weights into the average and copies its buffers.</summary>
-    public void Update()
+    /// <summary>The decay update <paramref name="t"/> (0-based) uses: <see cref="Decay"/>, or with
+    /// <see cref="Warmup"/> min(decay, (1 + t) / (10 + t)).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="t"/> is negative.</exception>
+    public double DecayAt(long t)
     {
-        double w = 1 - Decay;
+        ArgumentOutOfRangeException.ThrowIfNegative(t);
+        return Warmup ? Math.Min(Decay, (1.0 + t) / (10.0 + t)) : Decay;
+    }
+
+    /// <summary>Folds the model's current weights into the average and copies its buffers.</summary>
+    /// <param name="t">The update's index for the warm-up rule (a trainer passes its global step, so a resumed run
+    /// continues the same decays); null = <see cref="Updates"/>.</param>
+    public void Update(long? t = null)
+    {
+        double w = 1 - DecayAt(t ?? Updates);
         foreach (var (src, shadow, isParam) in _pairs)
         {
             if (!isParam)

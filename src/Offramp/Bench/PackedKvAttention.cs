@@ -67,14 +67,10 @@ public sealed class PackedKvAttention : Module
                 $"context (B, S, {ContextDim}); got {Engine.Shape.Format(x.Shape)}, {Engine.Shape.Format(context.Shape)}");
         }
 
-        int b = x.Shape[0], t = x.Shape[1], s = context.Shape[1];
-        var q = Q.Forward(x).Reshape(b, t, Heads, HeadDim).Transpose(1, 2);
-        // torch_bench.py: kv(ctx).reshape(B, S, 2, h, dh).permute(2, 0, 3, 1, 4); k, v = kv[0], kv[1]
-        var kv = Kv.Forward(context).Reshape(b, s, 2, Heads, HeadDim).Permute(2, 0, 3, 1, 4);
-        var k = kv.Narrow(0, 0, 1).Reshape(b, Heads, s, HeadDim);
-        var v = kv.Narrow(0, 1, 1).Reshape(b, Heads, s, HeadDim);
-        var o = F.ScaledDotProductAttention(q, k, v);
-        return Proj.Forward(o.Transpose(1, 2).Reshape(b, t, Dim));
+        // torch_bench.py: kv(ctx).reshape(B, S, 2, h, dh) → k, v; the heads are read in place from kv's columns [k | v].
+        var kv = Kv.Forward(context);
+        var o = F.PackedAttention(Q.Forward(x), 0, kv, 0, kv, Dim, Heads, HeadDim);
+        return Proj.Forward(o);
     }
 
     /// <summary>MACs per image for <paramref name="queries"/> query and <paramref name="keys"/> context tokens.</summary>

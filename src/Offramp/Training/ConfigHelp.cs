@@ -38,6 +38,7 @@ internal static class ConfigHelp
         ["lr_gamma"] = "Decay factor of the step schedule [0.1]",
         ["grad_clip"] = "Clip the global gradient norm to this value [off]",
         ["ema_decay"] = "EMA decay of the weights, e.g. 0.999; evaluation then uses the EMA [off]",
+        ["ema_warmup"] = "EMA decay min(ema_decay, (1+step)/(10+step)) early in training [true]",
         ["exit_weights"] = "Per-exit loss weights: equal, increasing, final2, model (the model's own recipe, e.g. Dynamic Perceiver's 0.5,0.5,1,1 with distillation 0.5; else equal) or numbers like 0.5,0.5,1,1 [model]",
         ["label_smoothing"] = "Label smoothing for hard labels [0]",
         ["distill_alpha"] = "Self-distillation weight from the final exit, 0 = off [0]",

@@ -114,6 +114,10 @@ public sealed record TrainConfig
     /// <summary>EMA decay of the weights (e.g. 0.999); null = no EMA. With EMA, evaluation uses the EMA weights.</summary>
     public double? EmaDecay { get; set; }
 
+    /// <summary>With EMA, use the decay min(ema_decay, (1 + step) / (10 + step)) early in training (TensorFlow's
+    /// num_updates rule), so short runs are not dominated by the initial weights.</summary>
+    public bool EmaWarmup { get; set; } = true;
+
     // ---- loss ----
 
     /// <summary>Per-exit loss weights (see <see cref="ExitWeighting"/>): equal, increasing, final2, model (the model's

@@ -69,7 +69,7 @@ public sealed partial class Trainer
         }
 
         Optimizer.Step();
-        Ema?.Update();
+        Ema?.Update(GlobalStep);
         GlobalStep++;
         BatchInEpoch++;
         _acc.Samples += n;

@@ -86,7 +86,7 @@ public sealed partial class Trainer
             ? new AdamW(groups, config.Lr, config.Beta1, config.Beta2, weightDecay: config.WeightDecay)
             : new Sgd(groups, config.Lr, config.Momentum, weightDecay: config.WeightDecay, nesterov: config.Nesterov);
         Schedule = BuildSchedule(config, train.BatchesPerEpoch);
-        Ema = config.EmaDecay is { } decay ? new Ema(model, decay) : null;
+        Ema = config.EmaDecay is { } decay ? new Ema(model, decay) { Warmup = config.EmaWarmup } : null;
         foreach (var (name, m) in model.NamedModules())
         {
             var rng = m switch { Dropout d => d.Rng, DropPath p => p.Rng, _ => null };

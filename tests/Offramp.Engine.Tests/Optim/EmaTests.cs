@@ -40,6 +40,27 @@ public class EmaTests
     }
 
     [Fact]
+    public void Warmup_UsesSmallerDecayEarly_ThenTheConfiguredOne()
+    {
+        var model = new Linear(1, 1, new Rng(1), bias: false);
+        model.Weight.Fill(0);
+        var ema = new Ema(model, decay: 0.99) { Warmup = true };
+        Assert.Equal(0.1, ema.DecayAt(0), 12);          // (1 + 0) / (10 + 0)
+        Assert.Equal(101.0 / 110.0, ema.DecayAt(100), 12);
+        Assert.Equal(0.99, ema.DecayAt(1_000_000), 12);  // capped at the configured decay
+        Assert.Throws<ArgumentOutOfRangeException>(() => ema.DecayAt(-1));
+
+        model.Weight.Fill(10);
+        ema.Update();                                    // t = 0: 0.1·0 + 0.9·10
+        Assert.Equal(9.0, ema.StateDict()["weight"].GetFlat(0), 5);
+        ema.Update(t: 1000);                             // an explicit step (a resumed trainer's) wins over Updates
+        Assert.Equal(0.99 * 9 + 0.01 * 10, ema.StateDict()["weight"].GetFlat(0), 5);
+
+        var plain = new Ema(model, decay: 0.99);
+        Assert.Equal(0.99, plain.DecayAt(0), 12);
+    }
+
+    [Fact]
     public void Constructor_CopiesState_IndependentOfModel()
     {
         var model = new Linear(3, 2, new Rng(1));

@@ -7,7 +7,6 @@
 // Width multiplier: RegNetBlockParams.Scale (stage widths) and MakeDivisible(32·m, 8) for the stem (Offramp's
 // extension; 1 = torchvision).
 using Offramp.Engine;
-using Offramp.Engine.Nn;
 using Offramp.Models.Blocks;
 
 namespace Offramp.Models.RegNets;
@@ -28,7 +27,7 @@ public sealed class MultiExitRegNetY : BlockChainModel
     {
         SmallStem = UseSmallStem(Family, options);
         var p = blockParams.Scale(options.WidthMultiplier);
-        int stemWidth = options.WidthMultiplier == 1.0 ? 32 : ChannelRounding.MakeDivisible(32 * options.WidthMultiplier, 8);
+        int stemWidth = ChannelRounding.MakeDivisible(32 * options.WidthMultiplier, 8); // 32 at width 1
         if (SmallStem)
         {
             p = p with { Strides = [1, .. p.Strides.Skip(1)] };

@@ -1,0 +1,198 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Offramp.Engine.Kernels;
+
+/// <summary>
+/// im2col written straight into GEMM's packed B panels (an implicit-GEMM pack): the column matrix of
+/// <see cref="Im2Col.Forward"/> is never stored whole. A task first copies the input rows its output positions
+/// read into a zero-bordered buffer (<see cref="PadRows"/>), so every tap reads in-bounds memory with no range
+/// checks; then, per k block, each im2col row segment is gathered into an L1-resident row buffer and copied out in
+/// NR-float pieces to <c>dst[panel·NR·kc + p·NR + j]</c>, the layout the micro-kernels stream.
+/// </summary>
+/// <remarks>
+/// Row r = (c·KH + kh)·KW + kw and column j = oh·OW + ow hold x[c, oh·sH − pH + kh·dH, ow·sW − pW + kw·dW] or 0 in
+/// the padding — the values of <see cref="Im2Col.Forward"/>, so a GEMM over these panels sums exactly the same
+/// products in the same order as one over the stored column matrix. Copies use Vector512 when the CPU has it,
+/// else Vector256/Vector128, with a scalar tail.
+/// </remarks>
+internal static unsafe class Im2ColPanels
+{
+    [ThreadStatic]
+    private static float[]? t_row;
+
+    [ThreadStatic]
+    private static float[]? t_padded;
+
+    /// <summary>A zero-bordered copy of the input rows one task reads: padded rows [Row0, Row0 + Rows) of Width.</summary>
+    internal readonly record struct Padded(nint Data, int Row0, int Rows, int Width);
+
+    // x: (channels, H, W) → the padded rows that output positions [j0, j0 + n) read, for every channel:
+    // (channels, rows, W + 2·pW) with zeros in the padding. Without padding the input itself is used.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static Padded PadRows(float* x, in ConvGeometry g, int channels, int j0, int n)
+    {
+        int oh0 = j0 / g.OW, oh1 = (j0 + n - 1) / g.OW;
+        int r0 = oh0 * g.Stride.H, r1 = (oh1 * g.Stride.H) + ((g.KH - 1) * g.Dilation.H) + 1; // padded coordinates
+        if (g.Padding == (0, 0))
+        {
+            return new Padded((nint)x, 0, g.H, g.W);
+        }
+
+        int wp = g.W + (2 * g.Padding.W), rows = r1 - r0;
+        float* dst = Buffer(ref t_padded, channels * rows * wp);
+        for (int c = 0; c < channels; c++)
+        {
+            float* xc = x + ((nint)c * g.H * g.W);
+            float* dc = dst + ((nint)c * rows * wp);
+            for (int r = 0; r < rows; r++)
+            {
+                int ih = r0 + r - g.Padding.H;
+                float* d = dc + ((nint)r * wp);
+                if ((uint)ih >= (uint)g.H)
+                {
+                    new Span<float>(d, wp).Clear();
+                    continue;
+                }
+
+                new Span<float>(d, g.Padding.W).Clear();
+                Copy(d + g.Padding.W, xc + ((nint)ih * g.W), g.W);
+                new Span<float>(d + g.Padding.W + g.W, g.Padding.W).Clear();
+            }
+        }
+
+        return new Padded((nint)dst, r0, rows, wp);
+    }
+
+    // xp: PadRows of the group's channels; im2col rows [p0, p0 + kc), columns [j0, j0 + n) (the range xp was
+    // padded for) → dst: ⌈n / nr⌉ panels of (kc × nr), p-major, columns past n zero.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Pack(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, int nr, float* dst)
+    {
+        int nPad = Gemm.RoundUp(n, nr);
+        float* row = Buffer(ref t_row, nPad);
+        new Span<float>(row + n, nPad - n).Clear();
+        for (int p = 0; p < kc; p++)
+        {
+            GatherRow(xp, g, p0 + p, j0, n, row);
+            Scatter(row, nPad, nr, kc, dst + ((nint)p * nr));
+        }
+    }
+
+    // The transposed pack, for the weight gradient's op(B) = colᵀ: xp: PadRows(…, 0, OH·OW) of the group's
+    // channels; op(B)[p, j] = col[j, p] for output positions p in [p0, p0 + kc) and im2col rows j in [j0, j0 + n)
+    // → dst: ⌈n / nr⌉ panels of (kc × nr), p-major, columns past n zero. Each panel's nr rows are gathered, then
+    // transposed into place (the values and layout of Gemm's own PackB of a stored colᵀ).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackTransposed(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, int nr, float* dst)
+    {
+        float* tmp = Buffer(ref t_row, nr * kc);
+        for (int jr = 0; jr < n; jr += nr)
+        {
+            int cols = Math.Min(nr, n - jr);
+            for (int jj = 0; jj < cols; jj++)
+            {
+                GatherRow(xp, g, j0 + jr + jj, p0, kc, tmp + ((nint)jj * kc));
+            }
+
+            float* d = dst + ((nint)jr * kc);
+            if (cols < nr)
+            {
+                new Span<float>(d, nr * kc).Clear();
+            }
+
+            Gemm.TransposeBlock(tmp, kc, cols, kc, d, nr, 1f);
+        }
+    }
+
+    // row[0 .. n) = im2col row r over output positions [j0, j0 + n), walked one output row (oh) at a time: a copy
+    // per output row at stride 1, a strided gather otherwise. No bounds checks: xp holds the padding.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GatherRow(Padded xp, in ConvGeometry g, int r, int j0, int n, float* row)
+    {
+        int khw = g.KH * g.KW, ow_ = g.OW, sW = g.Stride.W;
+        int c = r / khw, t = r - (c * khw), kh = t / g.KW, kw = t - (kh * g.KW);
+        float* tap = (float*)xp.Data + ((nint)c * xp.Rows * xp.Width) + ((nint)((kh * g.Dilation.H) - xp.Row0) * xp.Width)
+            + (kw * g.Dilation.W);
+        int oh = j0 / ow_, ow0 = j0 - (oh * ow_);
+        for (int j = 0; j < n; oh++, ow0 = 0)
+        {
+            int len = Math.Min(ow_ - ow0, n - j);
+            float* src = tap + ((nint)oh * g.Stride.H * xp.Width) + ((nint)ow0 * sW);
+            if (sW == 1)
+            {
+                Copy(row + j, src, len);
+            }
+            else
+            {
+                for (int q = 0; q < len; q++)
+                {
+                    row[j + q] = src[q * sW];
+                }
+            }
+
+            j += len;
+        }
+    }
+
+    // row[0 .. nPad) → d[jr·kc .. + nr) for each panel jr (nr is 32, 16 or 4).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scatter(float* row, int nPad, int nr, int kc, float* d)
+    {
+        nint stride = (nint)nr * kc;
+        if (nr == 32 && Vector512.IsHardwareAccelerated)
+        {
+            for (int jr = 0; jr < nPad; jr += 32, d += stride)
+            {
+                Vector512.Store(Vector512.Load(row + jr), d);
+                Vector512.Store(Vector512.Load(row + jr + 16), d + 16);
+            }
+
+            return;
+        }
+
+        for (int jr = 0; jr < nPad; jr += nr, d += stride)
+        {
+            for (int q = 0; q < nr; q += 4)
+            {
+                Vector128.Store(Vector128.Load(row + jr + q), d + q);
+            }
+        }
+    }
+
+    // dst[0 .. n) = src[0 .. n): inline vector copy (short runs; a Memmove call costs more than the copy).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(float* dst, float* src, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                Vector512.Store(Vector512.Load(src + i), dst + i);
+            }
+        }
+
+        for (; i + 8 <= n; i += 8)
+        {
+            Vector256.Store(Vector256.Load(src + i), dst + i);
+        }
+
+        for (; i < n; i++)
+        {
+            dst[i] = src[i];
+        }
+    }
+
+    // Thread-local pinned buffer, grown on demand.
+    private static float* Buffer(ref float[]? buffer, int n)
+    {
+        if (buffer is null || buffer.Length < n)
+        {
+            buffer = GC.AllocateUninitializedArray<float>(Math.Max(n, 1024), pinned: true);
+        }
+
+        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+    }
+}

@@ -1,0 +1,239 @@
+using Offramp.Engine;
+using Offramp.Models;
+
+namespace Offramp.Inference;
+
+/// <summary>
+/// Real early exit: runs a multi-exit model segment by segment and, after each exit, lets the samples the policy
+/// releases leave the batch (<see cref="ExitState.Keep"/>), so the rest continues smaller and the saved compute
+/// becomes saved time. Reports per-sample exits, predictions, confidences and counted MACs, and the measured wall
+/// time next to the full model's on the same batches.
+/// </summary>
+/// <remarks>
+/// <para>Works with any <see cref="MultiExitModel"/>: it only calls <see cref="MultiExitModel.Start"/>,
+/// <see cref="MultiExitModel.RunToExit"/> and <see cref="ExitState.Keep"/>, whatever the state carries.</para>
+/// <para>The model runs in evaluation mode without gradients (the mode it had is restored); each batch runs in its
+/// own <see cref="TensorMemory.Step"/> scope, so do not call the runner inside one.</para>
+/// <para>The last exit always answers. A sample's MACs are C_k of the exit it answered at (<see cref="ExitInfo.Macs"/>),
+/// which counts its share of every segment it went through.</para>
+/// </remarks>
+public sealed class DynamicRunner
+{
+    private readonly MultiExitModel _model;
+    private readonly IExitPolicy _policy;
+
+    /// <summary>Creates the runner.</summary>
+    /// <param name="model">The trained model.</param>
+    /// <param name="policy">Decides per sample and exit (the last exit always answers).</param>
+    public DynamicRunner(MultiExitModel model, IExitPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(policy);
+        _model = model;
+        _policy = policy;
+    }
+
+    /// <summary>The model.</summary>
+    public MultiExitModel Model => _model;
+
+    /// <summary>The policy.</summary>
+    public IExitPolicy Policy => _policy;
+
+    /// <summary>Runs every batch dynamically (and, with <see cref="DynamicRunOptions.MeasureFullModel"/>, fully) and
+    /// gathers the per-sample results in input order.</summary>
+    /// <param name="batches">(N, C, H, W) inputs with their labels (null labels for unlabelled data).</param>
+    /// <param name="options">Timing options; null for the defaults.</param>
+    /// <exception cref="ArgumentException">No batch, a batch of the wrong shape, labels that do not match their
+    /// batch, or a <see cref="ThresholdPolicy"/> with not one threshold per exit.</exception>
+    public DynamicRun Run(IEnumerable<(Tensor Images, int[]? Labels)> batches, DynamicRunOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        options ??= new DynamicRunOptions();
+        options.Validate();
+        CheckPolicy();
+        var clock = options.Clock ?? StopwatchClock.Instance;
+        var exit = new List<int>();
+        var prediction = new List<int>();
+        var confidence = new List<double>();
+        var labels = new List<int>();
+        bool labelled = true;
+        double dynamicSeconds = 0, fullSeconds = 0;
+        int batchCount = 0, maxBatch = 0;
+        bool wasTraining = _model.Training;
+        _model.Eval();
+        try
+        {
+            using var noGrad = Autograd.NoGrad();
+            foreach (var (images, batchLabels) in batches)
+            {
+                ArgumentNullException.ThrowIfNull(images);
+                int n = images.Rank > 0 ? images.Shape[0] : 0;
+                if (batchLabels is not null && batchLabels.Length != n)
+                {
+                    throw new ArgumentException($"batch {batchCount}: {batchLabels.Length} labels for input {Shape.Format(images.Shape)}");
+                }
+
+                if (batchCount == 0)
+                {
+                    for (int w = 0; w < options.WarmupRuns; w++)
+                    {
+                        RunOnce(images);
+                        if (options.MeasureFullModel)
+                        {
+                            RunFull(images);
+                        }
+                    }
+                }
+
+                var dyn = new double[options.Repeats];
+                var full = new double[options.Repeats];
+                BatchAnswers? answers = null;
+                for (int r = 0; r < options.Repeats; r++)
+                {
+                    var t0 = clock.Now;
+                    answers = RunOnce(images);
+                    dyn[r] = (clock.Now - t0).TotalSeconds;
+                    if (options.MeasureFullModel)
+                    {
+                        t0 = clock.Now;
+                        RunFull(images);
+                        full[r] = (clock.Now - t0).TotalSeconds;
+                    }
+                }
+
+                dynamicSeconds += Median(dyn);
+                fullSeconds += Median(full);
+                exit.AddRange(answers!.Exit);
+                prediction.AddRange(answers.Prediction);
+                confidence.AddRange(answers.Confidence);
+                if (batchLabels is null)
+                {
+                    labelled = false;
+                }
+                else
+                {
+                    labels.AddRange(batchLabels);
+                }
+
+                batchCount++;
+                maxBatch = Math.Max(maxBatch, n);
+            }
+        }
+        finally
+        {
+            _model.Train(wasTraining);
+        }
+
+        if (batchCount == 0)
+        {
+            throw new ArgumentException("DynamicRunner.Run: no batches", nameof(batches));
+        }
+
+        return new DynamicRun(
+            _policy.ToString() ?? _policy.Name, _model.Exits, [.. exit], [.. prediction], [.. confidence],
+            labelled ? [.. labels] : null, dynamicSeconds, options.MeasureFullModel ? fullSeconds : double.NaN,
+            batchCount, maxBatch, Parallelism.Threads);
+    }
+
+    /// <summary>Runs one batch with early exit (no timing): per sample, the exit, prediction and confidence.</summary>
+    /// <param name="images">(N, C, H, W).</param>
+    /// <exception cref="ArgumentException">The input's shape does not fit the model, or a
+    /// <see cref="ThresholdPolicy"/> has not one threshold per exit.</exception>
+    public BatchAnswers RunBatch(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        CheckPolicy();
+        bool wasTraining = _model.Training;
+        _model.Eval();
+        try
+        {
+            using var noGrad = Autograd.NoGrad();
+            return RunOnce(images);
+        }
+        finally
+        {
+            _model.Train(wasTraining);
+        }
+    }
+
+    private BatchAnswers RunOnce(Tensor images)
+    {
+        int e = _model.Exits.Count;
+        using var step = TensorMemory.Step();
+        var state = _model.Start(images);
+        int n = state.BatchSize;
+        var rec = new ExitRecorder(e, n, _model.NumClasses);
+        int[] alive = [.. Enumerable.Range(0, n)];
+        var keep = new List<int>(n);
+        for (int k = 0; k < e && alive.Length > 0; k++)
+        {
+            rec.Store(k, _model.RunToExit(state, k), alive);
+            if (k == e - 1)
+            {
+                foreach (int i in alive)
+                {
+                    rec.Answer(i, k);
+                }
+
+                break;
+            }
+
+            keep.Clear();
+            for (int r = 0; r < alive.Length; r++)
+            {
+                if (_policy.ShouldExit(rec.View(alive[r], k)))
+                {
+                    rec.Answer(alive[r], k);
+                }
+                else
+                {
+                    keep.Add(r);
+                }
+            }
+
+            if (keep.Count == 0)
+            {
+                break;
+            }
+
+            if (keep.Count < alive.Length)
+            {
+                int[] rows = [.. keep];
+                state = state.Keep(rows);
+                alive = [.. rows.Select(r => alive[r])];
+            }
+        }
+
+        return new BatchAnswers(rec.Exit, rec.Prediction, rec.Confidence);
+    }
+
+    private void RunFull(Tensor images)
+    {
+        using var step = TensorMemory.Step();
+        var state = _model.Start(images);
+        for (int k = 0; k < _model.Exits.Count; k++)
+        {
+            _model.RunToExit(state, k);
+        }
+    }
+
+    private void CheckPolicy()
+    {
+        if (_policy is ThresholdPolicy tp && tp.Thresholds.Count != _model.Exits.Count)
+        {
+            throw new ArgumentException($"{tp.Name}: {tp.Thresholds.Count} thresholds for a model with {_model.Exits.Count} exits");
+        }
+    }
+
+    internal static double Median(double[] v)
+    {
+        var s = v.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[(s.Length / 2) - 1] + s[s.Length / 2]) / 2;
+    }
+}
+
+/// <summary>One batch's answers from <see cref="DynamicRunner.RunBatch"/>, in input order.</summary>
+/// <param name="Exit">Per sample, the exit (0-based) it answered at.</param>
+/// <param name="Prediction">Per sample, the argmax of that exit's logits.</param>
+/// <param name="Confidence">Per sample, that exit's max-softmax probability.</param>
+public sealed record BatchAnswers(int[] Exit, int[] Prediction, double[] Confidence);

@@ -1,0 +1,257 @@
+using System.Numerics.Tensors;
+using Offramp.Engine.Kernels;
+using Offramp.Engine.Kernels.Reference;
+
+namespace Offramp.Engine.Tests.Kernels;
+
+/// <summary>
+/// The packed convolution paths (weights packed once, im2col written straight into GEMM panels, tasks cut by
+/// <see cref="ConvTiles"/>) against (a) the plain per-image im2col + Sgemm they replace — bit for bit, since every
+/// element keeps its summation order — and (b) the naive reference twin, over odd shapes: several k blocks
+/// (Kg &gt; 256), column ranges over 512 and row blocks of a single image, groups, strides, dilation, 1×1.
+/// </summary>
+public class ConvPackedTests
+{
+    // N, C, H, W, O, KH, KW, sH, sW, pH, pW, dH, dW, groups
+    public static TheoryData<int[]> Shapes() => new()
+    {
+        new[] { 1, 32, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1 },   // one image: 4 column ranges
+        new[] { 1, 64, 7, 7, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1 },    // one image: row blocks, Kg = 576 (3 k blocks)
+        new[] { 3, 40, 9, 11, 53, 3, 3, 2, 1, 1, 0, 1, 1, 1 },    // odd O, asymmetric stride/padding
+        new[] { 2, 3, 33, 29, 7, 5, 5, 1, 1, 2, 2, 1, 1, 1 },     // ohw 957 > 512: two column ranges per image
+        new[] { 1, 6, 40, 40, 50, 3, 3, 1, 1, 1, 1, 2, 2, 2 },    // dilation, groups, one image
+        new[] { 2, 64, 14, 14, 128, 1, 1, 2, 2, 0, 0, 1, 1, 1 },  // 1×1 stride 2 (projection shortcut)
+        new[] { 1, 96, 5, 5, 100, 1, 1, 1, 1, 0, 0, 1, 1, 2 },    // pointwise, one image, groups
+        new[] { 4, 17, 6, 6, 19, 1, 1, 1, 1, 0, 0, 1, 1, 1 },     // pointwise, odd sizes
+        new[] { 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1 },       // smallest
+        new[] { 2, 5, 4, 3, 3, 3, 3, 3, 2, 1, 2, 1, 1, 1 },       // stride larger than some planes
+        new[] { 1, 30, 12, 13, 49, 3, 3, 1, 1, 1, 1, 1, 1, 1 },   // Kg = 270 (2 k blocks), O = 49
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Forward_PackedPanels_BitIdenticalToIm2ColSgemm(int[] p)
+    {
+        var (g, x, w, b) = Make(p, 11);
+        foreach (bool bias in new[] { false, true })
+        {
+            var fast = new float[g.N * g.O * g.OH * g.OW];
+            fast.AsSpan().Fill(float.NaN); // the kernel must overwrite every element
+            Conv.Forward(x, w, bias ? b : default, fast, g);
+            Assert.Equal(PlainForward(x, w, bias ? b : null, g), fast);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void BackwardInput_PackedWeights_BitIdenticalToPerImageSgemm(int[] p)
+    {
+        var (g, _, w, _) = Make(p, 12);
+        var gy = Random(new Rng(13), g.N * g.O * g.OH * g.OW);
+        var fast = new float[g.N * g.C * g.H * g.W];
+        fast.AsSpan().Fill(float.NaN);
+        Conv.BackwardInput(gy, w, fast, g);
+        Assert.Equal(PlainBackwardInput(gy, w, g), fast);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void BackwardWeight_TransposedPanels_BitIdenticalToPerImageSgemm(int[] p)
+    {
+        var (g, x, _, _) = Make(p, 18);
+        var gy = Random(new Rng(19), g.N * g.O * g.OH * g.OW);
+        var fast = new float[g.O * g.Kg];
+        fast.AsSpan().Fill(float.NaN);
+        Conv.BackwardWeight(x, gy, fast, g);
+        Assert.Equal(PlainBackwardWeight(x, gy, g), fast);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ForwardAndBackward_MatchReferenceTwin(int[] p)
+    {
+        var (g, x, w, b) = Make(p, 14);
+        var gy = Random(new Rng(15), g.N * g.O * g.OH * g.OW);
+        var y = new float[gy.Length];
+        var gx = new float[x.Length];
+        Conv.Forward(x, w, b, y, g);
+        Conv.BackwardInput(gy, w, gx, g);
+        var gw = new float[w.Length];
+        Conv.BackwardWeight(x, gy, gw, g);
+        var gwr = new double[w.Length];
+        ConvReference.BackwardWeight<double>(ToDouble(x), ToDouble(gy), gwr, g);
+        TestUtil.AssertClose(ToFloat(gwr), gw, 1e-4 * Math.Sqrt(g.N * g.OH * g.OW), 1e-4, $"dw {string.Join(",", p)}");
+        var yr = new double[y.Length];
+        var gxr = new double[gx.Length];
+        ConvReference.Forward<double>(ToDouble(x), ToDouble(w), ToDouble(b), yr, g);
+        ConvReference.BackwardInput<double>(ToDouble(gy), ToDouble(w), gxr, g);
+        double atol = 1e-4 * Math.Sqrt(g.Kg + 1);
+        TestUtil.AssertClose(ToFloat(yr), y, atol, 1e-4, $"y {string.Join(",", p)}");
+        TestUtil.AssertClose(ToFloat(gxr), gx, atol * Math.Sqrt(g.Og), 1e-4, $"dx {string.Join(",", p)}");
+    }
+
+    [Fact]
+    public void ForwardAndBackward_OneVersusTwoThreads_BitIdentical()
+    {
+        int saved = Parallelism.Threads;
+        try
+        {
+            foreach (var p in new[] { new[] { 1, 32, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1 }, new[] { 1, 64, 7, 7, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1 } })
+            {
+                var (g, x, w, b) = Make(p, 16);
+                var gy = Random(new Rng(17), g.N * g.O * g.OH * g.OW);
+                var runs = new List<float[]>();
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    Parallelism.Threads = threads;
+                    var y = new float[gy.Length];
+                    var gx = new float[x.Length];
+                    Conv.Forward(x, w, b, y, g);
+                    Conv.BackwardInput(gy, w, gx, g);
+                    var gw = new float[w.Length];
+                    Conv.BackwardWeight(x, gy, gw, g);
+                    runs.Add([.. y, .. gx, .. gw]);
+                }
+
+                Assert.Equal(runs[0], runs[1]);
+            }
+        }
+        finally
+        {
+            Parallelism.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void ForcedFallbackPaths_BitIdenticalToIm2ColSgemmOnThatPath()
+    {
+        foreach (var path in new[] { GemmPath.Avx2, GemmPath.Scalar })
+        {
+            if (!Gemm.IsSupported(path))
+            {
+                continue;
+            }
+
+            using (Gemm.Force(path))
+            {
+                foreach (var p in new[] { new[] { 1, 30, 12, 13, 49, 3, 3, 1, 1, 1, 1, 1, 1, 1 }, new[] { 2, 40, 9, 11, 53, 3, 3, 2, 1, 1, 0, 1, 1, 1 } })
+                {
+                    var (g, x, w, b) = Make(p, 20);
+                    var gy = Random(new Rng(21), g.N * g.O * g.OH * g.OW);
+                    var y = new float[gy.Length];
+                    var gx = new float[x.Length];
+                    var gw = new float[w.Length];
+                    Conv.Forward(x, w, b, y, g);
+                    Conv.BackwardInput(gy, w, gx, g);
+                    Conv.BackwardWeight(x, gy, gw, g);
+                    Assert.Equal(PlainForward(x, w, b, g), y);
+                    Assert.Equal(PlainBackwardInput(gy, w, g), gx);
+                    Assert.Equal(PlainBackwardWeight(x, gy, g), gw);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 32, 784)]
+    [InlineData(1, 128, 49)]
+    [InlineData(1, 64, 196)]
+    [InlineData(64, 32, 784)]
+    [InlineData(2, 7, 3000)]
+    [InlineData(1, 1, 1)]
+    public void ConvTiles_CoverEveryRowAndColumnOnce(int n, int m, int cols)
+    {
+        var t = ConvTiles.For(n, m, cols);
+        Assert.True(t.Rows * (t.RowBlocks - 1) < m && t.Rows * t.RowBlocks >= m, $"rows {t}");
+        Assert.True(t.Cols * (t.ColChunks - 1) < cols && t.Cols * t.ColChunks >= cols, $"cols {t}");
+        Assert.True(t.RowBlocks == 1 || t.Rows % 48 == 0, $"row blocks must be MR multiples: {t}");
+        Assert.True(t.ColChunks == 1 || t.Cols % 32 == 0, $"column ranges must be NR multiples: {t}");
+    }
+
+    private static (ConvGeometry G, float[] X, float[] W, float[] B) Make(int[] p, ulong seed)
+    {
+        var g = new ConvGeometry(p[0], p[1], p[2], p[3], p[4], p[5], p[6], (p[7], p[8]), (p[9], p[10]), (p[11], p[12]), p[13]);
+        var rng = new Rng(seed);
+        return (g, Random(rng, g.N * g.C * g.H * g.W), Random(rng, g.O * g.Kg), Random(rng, g.O));
+    }
+
+    // The path the packed kernels replace: per image and group, im2col into a stored matrix, then Sgemm.
+    private static float[] PlainForward(float[] x, float[] w, float[]? b, ConvGeometry g)
+    {
+        int ohw = g.OH * g.OW;
+        var y = new float[g.N * g.O * ohw];
+        var col = new float[g.C * g.KH * g.KW * ohw];
+        for (int n = 0; n < g.N; n++)
+        {
+            Im2Col.Forward<float>(x.AsSpan(n * g.C * g.H * g.W, g.C * g.H * g.W), col, g, g.C);
+            var yn = y.AsSpan(n * g.O * ohw, g.O * ohw);
+            for (int o = 0; b is not null && o < g.O; o++)
+            {
+                yn.Slice(o * ohw, ohw).Fill(b[o]);
+            }
+
+            for (int grp = 0; grp < g.Groups; grp++)
+            {
+                Gemm.Sgemm(false, false, g.Og, ohw, g.Kg, 1f, w.AsSpan(grp * g.Og * g.Kg, g.Og * g.Kg), g.Kg,
+                    col.AsSpan(grp * g.Kg * ohw, g.Kg * ohw), ohw, b is null ? 0f : 1f, yn.Slice(grp * g.Og * ohw, g.Og * ohw), ohw);
+            }
+        }
+
+        return y;
+    }
+
+    private static float[] PlainBackwardInput(float[] gy, float[] w, ConvGeometry g)
+    {
+        int ohw = g.OH * g.OW, chw = g.C * g.H * g.W;
+        var gx = new float[g.N * chw];
+        var dcol = new float[g.Groups * g.Kg * ohw];
+        for (int n = 0; n < g.N; n++)
+        {
+            for (int grp = 0; grp < g.Groups; grp++)
+            {
+                Gemm.Sgemm(true, false, g.Kg, ohw, g.Og, 1f, w.AsSpan(grp * g.Og * g.Kg, g.Og * g.Kg), g.Kg,
+                    gy.AsSpan((n * g.O * ohw) + (grp * g.Og * ohw), g.Og * ohw), ohw, 0f, dcol.AsSpan(grp * g.Kg * ohw, g.Kg * ohw), ohw);
+            }
+
+            Im2Col.Backward<float>(dcol, gx.AsSpan(n * chw, chw), g, g.C);
+        }
+
+        return gx;
+    }
+
+    // Per chunk of at most ⌈N/4⌉ images, image by image: im2col, then Sgemm(gY_g, colᵀ); chunks added in order.
+    private static float[] PlainBackwardWeight(float[] x, float[] gy, ConvGeometry g)
+    {
+        int ohw = g.OH * g.OW, wn = g.O * g.Kg;
+        int chunks = Math.Min(g.N, 4), per = (g.N + chunks - 1) / chunks;
+        chunks = (g.N + per - 1) / per;
+        var parts = new float[chunks][];
+        var col = new float[g.C * g.KH * g.KW * ohw];
+        for (int ch = 0; ch < chunks; ch++)
+        {
+            parts[ch] = new float[wn];
+            for (int n = ch * per; n < Math.Min(g.N, (ch + 1) * per); n++)
+            {
+                Im2Col.Forward<float>(x.AsSpan(n * g.C * g.H * g.W, g.C * g.H * g.W), col, g, g.C);
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    Gemm.Sgemm(false, true, g.Og, g.Kg, ohw, 1f, gy.AsSpan((n * g.O * ohw) + (grp * g.Og * ohw), g.Og * ohw), ohw,
+                        col.AsSpan(grp * g.Kg * ohw, g.Kg * ohw), ohw, n == ch * per ? 0f : 1f, parts[ch].AsSpan(grp * g.Og * g.Kg, g.Og * g.Kg), g.Kg);
+                }
+            }
+        }
+
+        for (int ch = 1; ch < chunks; ch++)
+        {
+            TensorPrimitives.Add(parts[0], parts[ch], parts[0]);
+        }
+
+        return parts[0];
+    }
+
+    private static float[] Random(Rng rng, int n) => Tensor.Randn(rng, [n]).ToArray();
+
+    private static double[] ToDouble(float[] a) => [.. a.Select(v => (double)v)];
+
+    private static float[] ToFloat(double[] a) => [.. a.Select(v => (float)v)];
+}
