@@ -60,6 +60,7 @@ public static class Program
         root.Subcommands.Add(Commands.CalibrateCommand.Build(threads));
         root.Subcommands.Add(Commands.PredictCommand.Build(threads));
         root.Subcommands.Add(Commands.ReportCommand.Build(threads));
+        root.Subcommands.Add(Commands.CompareCommand.Build(threads));
         return root;
     }
 }
