@@ -1,4 +1,5 @@
 using Offramp.Data;
+using Offramp.Engine;
 using Offramp.Engine.IO;
 using Offramp.Engine.Nn;
 using Offramp.Models;
@@ -75,6 +76,40 @@ internal static class Cli
         {
             throw new UsageException($"weights {path} cannot be used: {e.Message}", e);
         }
+    }
+
+    /// <summary>Reads a run directory's saved config (with command-line overrides) and applies its thread count.</summary>
+    /// <exception cref="UsageException">The folder has no config.json.</exception>
+    public static TrainConfig OpenRunConfig(string runDir, List<KeyValuePair<string, string>> overrides)
+    {
+        var saved = Path.Combine(runDir, Trainer.ConfigFile);
+        if (!File.Exists(saved))
+        {
+            throw new UsageException($"{runDir} is not a run directory (no {Trainer.ConfigFile}); train one with `offramp train --out {runDir}`");
+        }
+
+        var config = TrainConfigLoader.Load(saved, overrides);
+        if (config.Threads is { } t)
+        {
+            Parallelism.Threads = t;
+        }
+
+        return config;
+    }
+
+    /// <summary>A run's weights: the final file, else the latest checkpoint's (the EMA copy with <paramref name="ema"/>).</summary>
+    /// <exception cref="UsageException">The run has neither.</exception>
+    public static string FindRunWeights(string runDir, bool ema = false)
+    {
+        var final = Path.Combine(runDir, ema ? Trainer.FinalEmaFile : Trainer.FinalModelFile);
+        if (File.Exists(final))
+        {
+            return final;
+        }
+
+        var latest = Checkpoint.FindLatest(runDir)
+            ?? throw new UsageException($"{runDir} has neither final weights ({Path.GetFileName(final)}) nor a checkpoint");
+        return Path.Combine(latest, ema ? Checkpoint.EmaFile : Checkpoint.ModelFile);
     }
 }
 

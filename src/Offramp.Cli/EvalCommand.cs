@@ -33,24 +33,13 @@ internal static class EvalCommand
 
     private static int Run(string runDir, string? weights, bool ema, string split, string? jsonPath, List<KeyValuePair<string, string>> overrides)
     {
-        var saved = Path.Combine(runDir, Trainer.ConfigFile);
-        if (!File.Exists(saved))
-        {
-            throw new UsageException($"{runDir} is not a run directory (no {Trainer.ConfigFile})");
-        }
-
-        var config = TrainConfigLoader.Load(saved, overrides);
-        if (config.Threads is { } t)
-        {
-            Parallelism.Threads = t;
-        }
-
+        var config = Cli.OpenRunConfig(runDir, overrides);
         if (ema && config.EmaDecay is null && weights is null)
         {
             throw new UsageException($"--ema: the run {runDir} was trained without EMA");
         }
 
-        weights ??= FindWeights(runDir, ema);
+        weights ??= Cli.FindRunWeights(runDir, ema);
         var data = CliServices.CreateData(config);
         var model = Cli.CreateModel(config, data.Train);
         Cli.LoadWeights(model, weights);
@@ -85,17 +74,4 @@ internal static class EvalCommand
 
     private static string Pct(EvalReport? r, string exit) =>
         r is null ? "-" : (100 * r.ExitAcc[exit]).ToString("F2", CultureInfo.InvariantCulture);
-
-    private static string FindWeights(string runDir, bool ema)
-    {
-        var final = Path.Combine(runDir, ema ? Trainer.FinalEmaFile : Trainer.FinalModelFile);
-        if (File.Exists(final))
-        {
-            return final;
-        }
-
-        var latest = Checkpoint.FindLatest(runDir)
-            ?? throw new UsageException($"{runDir} has neither final weights nor a checkpoint");
-        return Path.Combine(latest, ema ? Checkpoint.EmaFile : Checkpoint.ModelFile);
-    }
 }

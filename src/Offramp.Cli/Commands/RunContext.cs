@@ -46,19 +46,8 @@ internal sealed class RunContext
     /// <exception cref="UsageException">Not a run directory, no weights, or weights that do not fit.</exception>
     public static RunContext Open(string dir, string? weights, List<KeyValuePair<string, string>> overrides)
     {
-        var saved = Path.Combine(dir, Trainer.ConfigFile);
-        if (!File.Exists(saved))
-        {
-            throw new UsageException($"{dir} is not a run directory (no {Trainer.ConfigFile}); train one with `offramp train --out {dir}`");
-        }
-
-        var config = TrainConfigLoader.Load(saved, overrides);
-        if (config.Threads is { } t)
-        {
-            Parallelism.Threads = t;
-        }
-
-        weights ??= FindWeights(dir);
+        var config = Cli.OpenRunConfig(dir, overrides);
+        weights ??= Cli.FindRunWeights(dir);
         MultiExitModel model;
         try
         {
@@ -127,18 +116,5 @@ internal sealed class RunContext
         progress.Finish();
         logits.Save(path);
         return logits;
-    }
-
-    private static string FindWeights(string dir)
-    {
-        var final = Path.Combine(dir, Trainer.FinalModelFile);
-        if (File.Exists(final))
-        {
-            return final;
-        }
-
-        var latest = Checkpoint.FindLatest(dir)
-            ?? throw new UsageException($"{dir} has neither final weights ({Trainer.FinalModelFile}) nor a checkpoint");
-        return Path.Combine(latest, Checkpoint.ModelFile);
     }
 }

@@ -97,22 +97,13 @@ public sealed partial class CompareReport
     /// <exception cref="IOException">A file cannot be written.</exception>
     public IReadOnlyList<string> Save(string directory)
     {
-        Directory.CreateDirectory(directory);
         var files = new Dictionary<string, string>
         {
             [HtmlFile] = ToHtml(),
             [JsonFile] = ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n",
             [CsvFile] = ToCsv(),
         };
-        var written = new List<string>();
-        foreach (var (name, text) in files)
-        {
-            var path = Path.Combine(directory, name);
-            AtomicFile.WriteAllText(path, text);
-            written.Add(path);
-        }
-
-        return written;
+        return ReportFiles.WriteAll(directory, files);
     }
 
     /// <summary>One sentence on a pair: which curve is higher over the low-budget half, by how much of it.</summary>

@@ -24,7 +24,6 @@ public static partial class RunReport
     public static IReadOnlyList<string> Save(RunReportData data, string directory)
     {
         ArgumentNullException.ThrowIfNull(data);
-        Directory.CreateDirectory(directory);
         var files = new Dictionary<string, string>
         {
             [HtmlFile] = ToHtml(data),
@@ -34,15 +33,7 @@ public static partial class RunReport
             [SpeedupCsv] = SpeedupsToCsv(data),
             [TrainingCsv] = TrainingToCsv(data),
         };
-        var written = new List<string>();
-        foreach (var (name, text) in files)
-        {
-            var path = Path.Combine(directory, name);
-            AtomicFile.WriteAllText(path, text);
-            written.Add(path);
-        }
-
-        return written;
+        return ReportFiles.WriteAll(directory, files);
     }
 
     /// <summary>Reads a run's <c>log.jsonl</c> (one epoch per line); a missing file gives an empty list.</summary>

@@ -63,9 +63,7 @@ public sealed class ResNetPerceiverBackbone : PerceiverBackbone
             for (int i = 0; i < arch.Depths[s]; i++)
             {
                 int stride = i == 0 && s > 0 ? 2 : 1;
-                ResNetBlock block = arch.Block == ResNetBlockKind.Basic
-                    ? new BasicBlock(c, planes, stride, rng)
-                    : new Bottleneck(c, planes, stride, rng);
+                var block = ResNetBlock.Create(arch.Block, c, planes, stride, rng);
                 stage.Append(block);
                 blocks.Add(block);
                 _stageMacs[s] += block.Macs(h, w);

@@ -10,6 +10,13 @@ namespace Offramp.Models.ResNets;
 /// </summary>
 public abstract class ResNetBlock : Module
 {
+    /// <summary>A new block of <paramref name="kind"/>: <paramref name="planes"/> inner channels (a bottleneck's
+    /// output is 4×), the stride on its first convolution and a projection shortcut where the shape changes.</summary>
+    public static ResNetBlock Create(ResNetBlockKind kind, int inChannels, int planes, int stride, Rng rng) =>
+        kind == ResNetBlockKind.Basic
+            ? new BasicBlock(inChannels, planes, stride, rng)
+            : new Bottleneck(inChannels, planes, stride, rng);
+
     private protected ResNetBlock(int inChannels, int outChannels, int stride)
     {
         InChannels = inChannels;
