@@ -127,11 +127,18 @@ public sealed class MultiHeadAttention : Module
             k = k.Add(RelativePositionBias);
         }
 
-        var qh = QProj.Forward(xq).Reshape(b, lq, NumHeads, dqk).Transpose(1, 2);
-        var kh = k.Reshape(b, lkv, NumHeads, dqk).Transpose(1, 2);
-        var vh = VProj.Forward(xkv).Reshape(b, lkv, NumHeads, dv).Transpose(1, 2);
+        var q = QProj.Forward(xq);
+        var v = VProj.Forward(xkv);
+        if (dqk == dv)
+        {
+            // Heads read in place from the (B, L, H·D) projections; no head-split permutes or merge copy.
+            // Official scale: (qk channels per head)^-0.5, the packed kernel's default for head width dqk.
+            return OProj.Forward(F.PackedAttention(q, 0, k, 0, v, 0, NumHeads, dqk));
+        }
 
-        // Official scale: (qk channels per head)^-0.5, SDPA's default for head width dqk.
+        var qh = q.Reshape(b, lq, NumHeads, dqk).Transpose(1, 2);
+        var kh = k.Reshape(b, lkv, NumHeads, dqk).Transpose(1, 2);
+        var vh = v.Reshape(b, lkv, NumHeads, dv).Transpose(1, 2);
         var o = F.ScaledDotProductAttention(qh, kh, vh);
         return OProj.Forward(o.Transpose(1, 2).Reshape(b, lq, VChannels));
     }
