@@ -68,16 +68,17 @@ internal static unsafe partial class ConvDepthwise
             int o = (c * mult) + j;
             float* gyp = gy + ((nint)((n * g.O) + o) * ohw);
             float* wk = w + ((nint)o * kk);
-            if (g.Stride == (1, 1) && kk <= 1024)
+            if (kk <= 1024)
             {
-                // Stride 1: the input gradient is a correlation of the padded output gradient with the flipped
-                // kernel, which the vectorised forward loop computes.
+                // The input gradient is a stride-1 correlation of the stride-spread, padded output gradient with
+                // the flipped kernel, which the vectorised forward loop computes (at stride s it multiplies s²−1
+                // zeros per useful term, still far faster than a scalar scatter).
                 for (int k = 0; k < kk; k++)
                 {
                     flipped[k] = wk[kk - 1 - k];
                 }
 
-                CorrelatePlane(PadOutputGrad(gyp, g), flipped, gx + ((nint)t * hw), g.H, g.W, g, 0f, accumulate: j > 0);
+                CorrelatePlane(PadOutputGrad(gyp, g), flipped, gx + ((nint)t * hw), g.H, g.W, g with { Stride = (1, 1) }, 0f, accumulate: j > 0);
             }
             else
             {
