@@ -21,7 +21,8 @@ internal static unsafe partial class ConvDepthwise
         {
             nint xa = (nint)px, wa = (nint)pw, ba = (nint)pb, ya = (nint)py;
             bool hasBias = !b.IsEmpty;
-            Parallelism.For(g.N * g.O, t => ForwardPlane(t, (float*)xa, (float*)wa, hasBias ? (float*)ba : null, (float*)ya, g),
+            var width = Width;
+            Parallelism.For(g.N * g.O, t => ForwardPlane(t, (float*)xa, (float*)wa, hasBias ? (float*)ba : null, (float*)ya, g, width),
                 2L * g.OH * g.OW * g.KH * g.KW);
         }
     }
@@ -32,7 +33,8 @@ internal static unsafe partial class ConvDepthwise
         fixed (float* pgy = gy, pw = w, pgx = gx)
         {
             nint gya = (nint)pgy, wa = (nint)pw, gxa = (nint)pgx;
-            Parallelism.For(g.N * g.C, t => BackwardInputPlane(t, (float*)gya, (float*)wa, (float*)gxa, g),
+            var width = Width;
+            Parallelism.For(g.N * g.C, t => BackwardInputPlane(t, (float*)gya, (float*)wa, (float*)gxa, g, width),
                 2L * g.OH * g.OW * g.KH * g.KW * (g.O / g.C));
         }
     }
@@ -43,21 +45,22 @@ internal static unsafe partial class ConvDepthwise
         fixed (float* px = x, pgy = gy, pgw = gw)
         {
             nint xa = (nint)px, gya = (nint)pgy, gwa = (nint)pgw;
-            Parallelism.For(g.O, o => BackwardWeightChannel(o, (float*)xa, (float*)gya, (float*)gwa, g), 2L * g.N * g.OH * g.OW * g.KH * g.KW);
+            var width = Width;
+            Parallelism.For(g.O, o => BackwardWeightChannel(o, (float*)xa, (float*)gya, (float*)gwa, g, width), 2L * g.N * g.OH * g.OW * g.KH * g.KW);
         }
     }
 
     // Per-task bodies: static and fully optimized (a lambda body would run as Tier-0 code for a while).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardPlane(int t, float* x, float* w, float* b, float* y, ConvGeometry g)
+    private static void ForwardPlane(int t, float* x, float* w, float* b, float* y, ConvGeometry g, SimdWidth width)
     {
         int o = t % g.O, n = t / g.O, c = o / (g.O / g.C), kk = g.KH * g.KW;
         var pp = PadInput(x + ((nint)((n * g.C) + c) * g.H * g.W), g);
-        CorrelatePlane(pp, w + ((nint)o * kk), y + ((nint)t * g.OH * g.OW), g.OH, g.OW, g, b == null ? 0f : b[o], accumulate: false);
+        CorrelatePlane(pp, w + ((nint)o * kk), y + ((nint)t * g.OH * g.OW), g.OH, g.OW, g, b == null ? 0f : b[o], accumulate: false, width);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardInputPlane(int t, float* gy, float* w, float* gx, ConvGeometry g)
+    private static void BackwardInputPlane(int t, float* gy, float* w, float* gx, ConvGeometry g, SimdWidth width)
     {
         int n = t / g.C, c = t % g.C, hw = g.H * g.W, ohw = g.OH * g.OW, kk = g.KH * g.KW, mult = g.O / g.C;
         var gxp = new Span<float>(gx + ((nint)t * hw), hw);
@@ -78,7 +81,7 @@ internal static unsafe partial class ConvDepthwise
                     flipped[k] = wk[kk - 1 - k];
                 }
 
-                CorrelatePlane(PadOutputGrad(gyp, g), flipped, gx + ((nint)t * hw), g.H, g.W, g with { Stride = (1, 1) }, 0f, accumulate: j > 0);
+                CorrelatePlane(PadOutputGrad(gyp, g), flipped, gx + ((nint)t * hw), g.H, g.W, g with { Stride = (1, 1) }, 0f, accumulate: j > 0, width);
             }
             else
             {
@@ -88,14 +91,14 @@ internal static unsafe partial class ConvDepthwise
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardWeightChannel(int o, float* x, float* gy, float* gw, ConvGeometry g)
+    private static void BackwardWeightChannel(int o, float* x, float* gy, float* gw, ConvGeometry g, SimdWidth width)
     {
         int kk = g.KH * g.KW, c = o / (g.O / g.C);
         new Span<float>(gw + ((nint)o * kk), kk).Clear();
         for (int n = 0; n < g.N; n++)
         {
             var pp = PadInput(x + ((nint)((n * g.C) + c) * g.H * g.W), g);
-            TapDots(pp, gy + ((nint)((n * g.O) + o) * g.OH * g.OW), gw + ((nint)o * kk), g);
+            TapDots(pp, gy + ((nint)((n * g.O) + o) * g.OH * g.OW), gw + ((nint)o * kk), g, width);
         }
     }
 

@@ -135,7 +135,7 @@ internal static unsafe partial class ConvDepthwise
     // final 8 columns (overlapping the previous vector, same values) unless accumulating, where a scalar tail
     // takes it. Every element sums its taps in (kh, kw) order with fused multiply-adds, on every path.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CorrelatePlane(Padded pp, float* wk, float* y, int oh_, int ow_, ConvGeometry g, float init, bool accumulate)
+    private static void CorrelatePlane(Padded pp, float* wk, float* y, int oh_, int ow_, ConvGeometry g, float init, bool accumulate, SimdWidth width)
     {
         int kw_ = g.KW;
         nint* col = stackalloc nint[kw_];
@@ -144,7 +144,8 @@ internal static unsafe partial class ConvDepthwise
             col[kw] = pp.Offset(kw * g.Dilation.W);
         }
 
-        bool vec = Vector256.IsHardwareAccelerated && ow_ >= 8;
+        bool vec = width >= SimdWidth.V256 && Vector256.IsHardwareAccelerated && ow_ >= 8;
+        bool wide = width >= SimdWidth.V512 && Vector512.IsHardwareAccelerated && ow_ >= 16;
         for (int oh = 0, rows; oh < oh_; oh += rows)
         {
             rows = !vec ? oh_ - oh : oh_ - oh >= 8 ? 8 : oh_ - oh >= 4 ? 4 : 1;
@@ -153,6 +154,26 @@ internal static unsafe partial class ConvDepthwise
             {
                 while (ow < ow_)
                 {
+                    if (wide && (ow_ - ow >= 16 || (!accumulate && ow_ - ow > 8)))
+                    {
+                        int ow16 = Math.Min(ow, ow_ - 16);
+                        if (rows == 8)
+                        {
+                            Block8W(pp, col, wk, y, oh, ow16, ow_, g, init, accumulate);
+                        }
+                        else if (rows == 4)
+                        {
+                            Block4W(pp, col, wk, y, oh, ow16, ow_, g, init, accumulate);
+                        }
+                        else
+                        {
+                            Block1W(pp, col, wk, y, oh, ow16, ow_, g, init, accumulate);
+                        }
+
+                        ow = ow16 + 16;
+                        continue;
+                    }
+
                     int o = ow;
                     if (o + 8 > ow_)
                     {
@@ -320,10 +341,10 @@ internal static unsafe partial class ConvDepthwise
     // final 8 columns with the already-counted lanes masked off). Partials reduce in a fixed order, so the result
     // does not depend on the thread count. Without Vector256 (or OW < 8) a scalar loop sums each tap in (oh, ow) order.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TapDots(Padded pp, float* gy, float* gw, ConvGeometry g)
+    private static void TapDots(Padded pp, float* gy, float* gw, ConvGeometry g, SimdWidth width)
     {
         int oh_ = g.OH, ow_ = g.OW;
-        if (!Vector256.IsHardwareAccelerated || ow_ < 8)
+        if (width < SimdWidth.V256 || !Vector256.IsHardwareAccelerated || ow_ < 8)
         {
             for (int kh = 0; kh < g.KH; kh++)
             {
