@@ -30,6 +30,7 @@ public class ConvDepthwiseTests
         new[] { 1, 2, 15, 31, 1, 3, 3, 3, 3, 0, 0, 1, 1 },
         new[] { 2, 3, 9, 17, 2, 5, 5, 2, 1, 1, 2, 1, 1 },
         new[] { 1, 2, 18, 50, 1, 5, 5, 2, 2, 4, 4, 1, 1 },
+        new[] { 1, 2, 35, 36, 1, 33, 33, 2, 1, 16, 16, 1, 1 }, // KH·KW > 1024: dX takes the scalar scatter
     };
 
     private static IEnumerable<SimdWidth> Widths()
