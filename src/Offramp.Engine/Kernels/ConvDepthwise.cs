@@ -5,9 +5,10 @@ namespace Offramp.Engine.Kernels;
 /// <summary>
 /// Direct float32 depthwise convolution (groups == C, O = C·multiplier; MobileNet, RegNet, ConvNeXt): no im2col.
 /// Each plane is copied zero-padded and split into stride phases so that every tap reads a contiguous run for any
-/// stride; blocks of 8 (or 4, or 1) output rows × 8 columns accumulate their taps in Vector256 registers. The input
-/// gradient at stride 1 is the same correlation of the padded output gradient with the flipped kernel (other
-/// strides scatter in a scalar loop); the weight gradient is one vectorised dot product per tap.
+/// stride; blocks of 8 (or 4, or 1) output rows × 16 (Vector512) or 8 (Vector256) columns accumulate their taps in
+/// registers. The input gradient is the same correlation of the stride-spread, padded output gradient with the
+/// flipped kernel (a scalar scatter only for kernels over 1024 taps); the weight gradient loads each output-gradient
+/// vector once for four taps' dot products.
 /// Work is split by plane (forward: per (n, o); input gradient: per (n, c); weight gradient: per o), so each
 /// output element is summed in a fixed order whatever the thread count.
 /// </summary>
