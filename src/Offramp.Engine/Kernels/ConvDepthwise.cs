@@ -5,9 +5,10 @@ namespace Offramp.Engine.Kernels;
 /// <summary>
 /// Direct float32 depthwise convolution (groups == C, O = C·multiplier; MobileNet, RegNet, ConvNeXt): no im2col.
 /// Each plane is copied zero-padded and split into stride phases so that every tap reads a contiguous run for any
-/// stride; blocks of 8 (or 4, or 1) output rows × 8 columns accumulate their taps in Vector256 registers. The input
-/// gradient at stride 1 is the same correlation of the padded output gradient with the flipped kernel (other
-/// strides scatter in a scalar loop); the weight gradient is one vectorised dot product per tap.
+/// stride; blocks of 8 (or 4, or 1) output rows × 16 (Vector512) or 8 (Vector256) columns accumulate their taps in
+/// registers. The input gradient is the same correlation of the stride-spread, padded output gradient with the
+/// flipped kernel (a scalar scatter only for kernels over 1024 taps); the weight gradient loads each output-gradient
+/// vector once for four taps' dot products.
 /// Work is split by plane (forward: per (n, o); input gradient: per (n, c); weight gradient: per o), so each
 /// output element is summed in a fixed order whatever the thread count.
 /// </summary>
@@ -21,7 +22,8 @@ internal static unsafe partial class ConvDepthwise
         {
             nint xa = (nint)px, wa = (nint)pw, ba = (nint)pb, ya = (nint)py;
             bool hasBias = !b.IsEmpty;
-            Parallelism.For(g.N * g.O, t => ForwardPlane(t, (float*)xa, (float*)wa, hasBias ? (float*)ba : null, (float*)ya, g),
+            var width = Width;
+            Parallelism.For(g.N * g.O, t => ForwardPlane(t, (float*)xa, (float*)wa, hasBias ? (float*)ba : null, (float*)ya, g, width),
                 2L * g.OH * g.OW * g.KH * g.KW);
         }
     }
@@ -32,7 +34,8 @@ internal static unsafe partial class ConvDepthwise
         fixed (float* pgy = gy, pw = w, pgx = gx)
         {
             nint gya = (nint)pgy, wa = (nint)pw, gxa = (nint)pgx;
-            Parallelism.For(g.N * g.C, t => BackwardInputPlane(t, (float*)gya, (float*)wa, (float*)gxa, g),
+            var width = Width;
+            Parallelism.For(g.N * g.C, t => BackwardInputPlane(t, (float*)gya, (float*)wa, (float*)gxa, g, width),
                 2L * g.OH * g.OW * g.KH * g.KW * (g.O / g.C));
         }
     }
@@ -43,21 +46,22 @@ internal static unsafe partial class ConvDepthwise
         fixed (float* px = x, pgy = gy, pgw = gw)
         {
             nint xa = (nint)px, gya = (nint)pgy, gwa = (nint)pgw;
-            Parallelism.For(g.O, o => BackwardWeightChannel(o, (float*)xa, (float*)gya, (float*)gwa, g), 2L * g.N * g.OH * g.OW * g.KH * g.KW);
+            var width = Width;
+            Parallelism.For(g.O, o => BackwardWeightChannel(o, (float*)xa, (float*)gya, (float*)gwa, g, width), 2L * g.N * g.OH * g.OW * g.KH * g.KW);
         }
     }
 
     // Per-task bodies: static and fully optimized (a lambda body would run as Tier-0 code for a while).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardPlane(int t, float* x, float* w, float* b, float* y, ConvGeometry g)
+    private static void ForwardPlane(int t, float* x, float* w, float* b, float* y, ConvGeometry g, SimdWidth width)
     {
         int o = t % g.O, n = t / g.O, c = o / (g.O / g.C), kk = g.KH * g.KW;
         var pp = PadInput(x + ((nint)((n * g.C) + c) * g.H * g.W), g);
-        CorrelatePlane(pp, w + ((nint)o * kk), y + ((nint)t * g.OH * g.OW), g.OH, g.OW, g, b == null ? 0f : b[o], accumulate: false);
+        CorrelatePlane(pp, w + ((nint)o * kk), y + ((nint)t * g.OH * g.OW), g.OH, g.OW, g, b == null ? 0f : b[o], accumulate: false, width);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardInputPlane(int t, float* gy, float* w, float* gx, ConvGeometry g)
+    private static void BackwardInputPlane(int t, float* gy, float* w, float* gx, ConvGeometry g, SimdWidth width)
     {
         int n = t / g.C, c = t % g.C, hw = g.H * g.W, ohw = g.OH * g.OW, kk = g.KH * g.KW, mult = g.O / g.C;
         var gxp = new Span<float>(gx + ((nint)t * hw), hw);
@@ -68,16 +72,17 @@ internal static unsafe partial class ConvDepthwise
             int o = (c * mult) + j;
             float* gyp = gy + ((nint)((n * g.O) + o) * ohw);
             float* wk = w + ((nint)o * kk);
-            if (g.Stride == (1, 1) && kk <= 1024)
+            if (kk <= 1024)
             {
-                // Stride 1: the input gradient is a correlation of the padded output gradient with the flipped
-                // kernel, which the vectorised forward loop computes.
+                // The input gradient is a stride-1 correlation of the stride-spread, padded output gradient with
+                // the flipped kernel, which the vectorised forward loop computes (at stride s it multiplies s²−1
+                // zeros per useful term, still far faster than a scalar scatter).
                 for (int k = 0; k < kk; k++)
                 {
                     flipped[k] = wk[kk - 1 - k];
                 }
 
-                CorrelatePlane(PadOutputGrad(gyp, g), flipped, gx + ((nint)t * hw), g.H, g.W, g, 0f, accumulate: j > 0);
+                CorrelatePlane(PadOutputGrad(gyp, g), flipped, gx + ((nint)t * hw), g.H, g.W, g with { Stride = (1, 1) }, 0f, accumulate: j > 0, width);
             }
             else
             {
@@ -87,14 +92,14 @@ internal static unsafe partial class ConvDepthwise
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardWeightChannel(int o, float* x, float* gy, float* gw, ConvGeometry g)
+    private static void BackwardWeightChannel(int o, float* x, float* gy, float* gw, ConvGeometry g, SimdWidth width)
     {
         int kk = g.KH * g.KW, c = o / (g.O / g.C);
         new Span<float>(gw + ((nint)o * kk), kk).Clear();
         for (int n = 0; n < g.N; n++)
         {
             var pp = PadInput(x + ((nint)((n * g.C) + c) * g.H * g.W), g);
-            TapDots(pp, gy + ((nint)((n * g.O) + o) * g.OH * g.OW), gw + ((nint)o * kk), g);
+            TapDots(pp, gy + ((nint)((n * g.O) + o) * g.OH * g.OW), gw + ((nint)o * kk), g, width);
         }
     }
 

@@ -1,12 +1,13 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Offramp.Engine.Kernels;
 
 /// <summary>
-/// The plane-level loops of <see cref="ConvDepthwise"/>: zero-padded, stride-phase-split copies of a plane, the
-/// vectorised correlation of a padded plane with one kernel, and the per-tap dot products of the weight gradient.
+/// The plane-level loops of <see cref="ConvDepthwise"/>: zero-padded, stride-phase-split copies of a plane and the
+/// vectorised correlation of a padded plane with one kernel.
 /// </summary>
 internal static unsafe partial class ConvDepthwise
 {
@@ -31,19 +32,23 @@ internal static unsafe partial class ConvDepthwise
     private static Padded PadInput(float* x, ConvGeometry g)
         => Pad(x, g.H, g.W, g.Padding.H, g.Padding.W, g.H + (2 * g.Padding.H), g.W + (2 * g.Padding.W), g.Stride.W);
 
-    // One output-gradient plane (OH, OW) placed so that, for stride 1, gx[ih, iw] = Σ w[kh, kw] ·
-    // P[ih + (KH−1−kh)·dH, iw + (KW−1−kw)·dW]: offset by (K−1)·d − pad (clipped when negative).
+    // One output-gradient plane (OH, OW) spread by the stride and placed so that gx[ih, iw] = Σ w[kh, kw] ·
+    // P[ih + (KH−1−kh)·dH, iw + (KW−1−kw)·dW] (a stride-1 correlation with the flipped kernel): gy[oh, ow] sits at
+    // (oh·sH + th, ow·sW + tw) with t = (K−1)·d − pad (clipped when negative), zeros between.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Padded PadOutputGrad(float* gy, ConvGeometry g)
     {
         int th = ((g.KH - 1) * g.Dilation.H) - g.Padding.H, tw = ((g.KW - 1) * g.Dilation.W) - g.Padding.W;
-        return Pad(gy, g.OH, g.OW, th, tw, g.H + ((g.KH - 1) * g.Dilation.H), g.W + ((g.KW - 1) * g.Dilation.W), 1);
+        return Pad(gy, g.OH, g.OW, th, tw, g.H + ((g.KH - 1) * g.Dilation.H), g.W + ((g.KW - 1) * g.Dilation.W), 1,
+            g.Stride.H, g.Stride.W);
     }
 
-    // src (h, w) → thread-local (hp, wp) zero buffer with src[r, c] at (r + top, c + left) (clipped), in s phases.
+    // src (h, w) → thread-local (hp, wp) zero buffer with src[r, c] at (r·spreadH + top, c·spreadW + left)
+    // (clipped), in s column phases (s > 1 only with spreadW == 1).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Padded Pad(float* src, int h, int w, int top, int left, int hp, int wp, int s)
+    private static Padded Pad(float* src, int h, int w, int top, int left, int hp, int wp, int s, int spreadH = 1, int spreadW = 1)
     {
+        Debug.Assert(s == 1 || spreadW == 1);
         int pw = (wp + s - 1) / s;
         int n = s * hp * pw;
         if (t_plane is null || t_plane.Length < n)
@@ -54,17 +59,29 @@ internal static unsafe partial class ConvDepthwise
         float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(t_plane));
         new Span<float>(p, n).Clear();
         var pad = new Padded((nint)p, hp, pw, s);
-        int c0 = Math.Max(0, -left), c1 = Math.Min(w, wp - left);
-        for (int r = Math.Max(0, -top), r1 = Math.Min(h, hp - top); r < r1 && c0 < c1; r++)
+        var (c0, c1) = ConvGeometry.ValidRange(w, wp, spreadW, left);
+        var (r0, r1) = ConvGeometry.ValidRange(h, hp, spreadH, top);
+        for (int r = r0; r < r1 && c0 < c1; r++)
         {
             float* sr = src + ((nint)r * w);
-            if (s == 1)
+            float* dr = p + ((nint)((r * spreadH) + top) * pw);
+            if (s == 1 && spreadW == 1)
             {
-                Unsafe.CopyBlockUnaligned(p + ((nint)(r + top) * pw) + c0 + left, sr + c0, (uint)((c1 - c0) * sizeof(float)));
+                Unsafe.CopyBlockUnaligned(dr + c0 + left, sr + c0, (uint)((c1 - c0) * sizeof(float)));
+            }
+            else if (s == 1)
+            {
+                for (int c = c0; c < c1; c++)
+                {
+                    dr[(c * spreadW) + left] = sr[c];
+                }
+            }
+            else if (s == 2)
+            {
+                SplitPhases2(sr, dr, dr + ((nint)hp * pw), c0, c1, left);
             }
             else
             {
-                float* dr = (float*)pad.P + ((nint)(r + top) * pw);
                 for (int c = c0, col = c0 + left, q = col % s, idx = col / s; c < c1; c++)
                 {
                     dr[((nint)q * hp * pw) + idx] = sr[c];
@@ -80,13 +97,45 @@ internal static unsafe partial class ConvDepthwise
         return pad;
     }
 
+    // Columns [c0, c1) of one source row to padded columns c + left split in two phases: even padded columns
+    // to d0[col / 2], odd ones to d1[col / 2]. With AVX-512, 16 source columns at a time are permuted into
+    // 8 even | 8 odd lanes and stored as two halves.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SplitPhases2(float* sr, float* d0, float* d1, int c0, int c1, int left)
+    {
+        int c = c0;
+        if (((c + left) & 1) != 0 && c < c1)
+        {
+            d1[(c + left) >> 1] = sr[c];
+            c++;
+        }
+
+        if (Avx512F.IsSupported)
+        {
+            var idx = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+            for (; c + 16 <= c1; c += 16)
+            {
+                var v = Avx512F.PermuteVar16x32(Vector512.Load(sr + c), idx);
+                int j = (c + left) >> 1;
+                v.GetLower().Store(d0 + j);
+                v.GetUpper().Store(d1 + j);
+            }
+        }
+
+        for (; c < c1; c++)
+        {
+            int col = c + left;
+            ((col & 1) == 0 ? d0 : d1)[col >> 1] = sr[c];
+        }
+    }
+
     // y: (oh_, ow_) = init (or, when accumulating, y) + Σ_{kh, kw} wk[kh, kw] · P[oh·sH + kh·dH, ow·sW + kw·dW]
     // (P padded and phase-split by sW). Lane layout: 8 consecutive ow per Vector256; four output rows at a time
     // so four independent FMA chains hide the FMA latency. A row's last partial vector is recomputed over the
     // final 8 columns (overlapping the previous vector, same values) unless accumulating, where a scalar tail
     // takes it. Every element sums its taps in (kh, kw) order with fused multiply-adds, on every path.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CorrelatePlane(Padded pp, float* wk, float* y, int oh_, int ow_, ConvGeometry g, float init, bool accumulate)
+    private static void CorrelatePlane(Padded pp, float* wk, float* y, int oh_, int ow_, ConvGeometry g, float init, bool accumulate, SimdWidth width)
     {
         int kw_ = g.KW;
         nint* col = stackalloc nint[kw_];
@@ -95,7 +144,8 @@ internal static unsafe partial class ConvDepthwise
             col[kw] = pp.Offset(kw * g.Dilation.W);
         }
 
-        bool vec = Vector256.IsHardwareAccelerated && ow_ >= 8;
+        bool vec = width >= SimdWidth.V256 && Vector256.IsHardwareAccelerated && ow_ >= 8;
+        bool wide = width >= SimdWidth.V512 && Vector512.IsHardwareAccelerated && ow_ >= 16;
         for (int oh = 0, rows; oh < oh_; oh += rows)
         {
             rows = !vec ? oh_ - oh : oh_ - oh >= 8 ? 8 : oh_ - oh >= 4 ? 4 : 1;
@@ -104,6 +154,26 @@ internal static unsafe partial class ConvDepthwise
             {
                 while (ow < ow_)
                 {
+                    if (wide && (ow_ - ow >= 16 || (!accumulate && ow_ - ow > 8)))
+                    {
+                        int ow16 = Math.Min(ow, ow_ - 16);
+                        if (rows == 8)
+                        {
+                            Block8W(pp, col, wk, y, oh, ow16, ow_, g, init, accumulate);
+                        }
+                        else if (rows == 4)
+                        {
+                            Block4W(pp, col, wk, y, oh, ow16, ow_, g, init, accumulate);
+                        }
+                        else
+                        {
+                            Block1W(pp, col, wk, y, oh, ow16, ow_, g, init, accumulate);
+                        }
+
+                        ow = ow16 + 16;
+                        continue;
+                    }
+
                     int o = ow;
                     if (o + 8 > ow_)
                     {
@@ -263,55 +333,5 @@ internal static unsafe partial class ConvDepthwise
         }
 
         a.Store(y0);
-    }
-
-    // gw: (KH, KW) += Σ_{oh, ow} gy[oh, ow] · P[oh·sH + kh·dH, ow·sW + kw·dW]: one dot product per tap. Row oh
-    // accumulates into vector partial sum oh mod 4 (four independent chains); a row's last partial vector is
-    // loaded over its final 8 columns with the already-counted lanes masked off; partials reduce in a fixed order.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TapDots(Padded pp, float* gy, float* gw, ConvGeometry g)
-    {
-        int oh_ = g.OH, ow_ = g.OW;
-        bool vec = Vector256.IsHardwareAccelerated && ow_ >= 8;
-        int full = vec ? ow_ / 8 * 8 : 0;
-        var tailMask = Vector256.GreaterThanOrEqual(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(8 - (ow_ - full)));
-        Span<Vector256<float>> acc = stackalloc Vector256<float>[4];
-        for (int kh = 0; kh < g.KH; kh++)
-        {
-            for (int kw = 0; kw < g.KW; kw++)
-            {
-                acc.Clear();
-                float tail = 0f;
-                nint off = pp.Offset(kw * g.Dilation.W);
-                for (int oh = 0; oh < oh_; oh++)
-                {
-                    float* pr = RowPtr(pp, oh, kh, g) + off;
-                    float* gr = gy + ((nint)oh * ow_);
-                    ref var a = ref acc[oh & 3];
-                    if (vec)
-                    {
-                        for (int ow = 0; ow < full; ow += 8)
-                        {
-                            a = Vector256.FusedMultiplyAdd(Vector256.Load(gr + ow), Vector256.Load(pr + ow), a);
-                        }
-
-                        if (full < ow_)
-                        {
-                            var gv = Vector256.ConditionalSelect(tailMask.AsSingle(), Vector256.Load(gr + ow_ - 8), Vector256<float>.Zero);
-                            a = Vector256.FusedMultiplyAdd(gv, Vector256.Load(pr + ow_ - 8), a);
-                        }
-                    }
-                    else
-                    {
-                        for (int ow = 0; ow < ow_; ow++)
-                        {
-                            tail = MathF.FusedMultiplyAdd(gr[ow], pr[ow], tail);
-                        }
-                    }
-                }
-
-                gw[(kh * g.KW) + kw] += Vector256.Sum((acc[0] + acc[1]) + (acc[2] + acc[3])) + tail;
-            }
-        }
     }
 }
