@@ -49,8 +49,11 @@ public sealed record TrainConfig
     /// <summary>Drop the last, smaller batch of each epoch.</summary>
     public bool DropLast { get; set; }
 
-    /// <summary>Random crop (padding 4) and horizontal flip on training batches.</summary>
+    /// <summary>Random crop (padding <see cref="CropPadding"/>) and horizontal flip on training batches.</summary>
     public bool Augment { get; set; }
+
+    /// <summary>Zero padding of the random crop when <see cref="Augment"/> is on (0 = flip only).</summary>
+    public int CropPadding { get; set; } = 4;
 
     /// <summary>Random-erasing probability (0 = off).</summary>
     public double RandomErasing { get; set; }
@@ -207,6 +210,11 @@ public sealed record TrainConfig
         Positive("eval_batch_size", EvalBatchSize);
         Positive("epochs", Epochs);
         NonNegative("held_out", HeldOut);
+        if (CropPadding is < 0 or > 14)
+        {
+            Fail("crop_padding", $"must be in 0..14 (pixels of a 28-pixel side), got {CropPadding}");
+        }
+
         NonNegative("checkpoint_every_epochs", CheckpointEveryEpochs);
         NonNegative("checkpoint_every_steps", CheckpointEverySteps);
         if (TrainLimit is { } tl)

@@ -56,7 +56,11 @@ public sealed record TrainingData(IBatchSource Train, IBatchSource? HeldOut, IBa
         var transforms = new List<IBatchTransform>();
         if (config.Augment)
         {
-            transforms.Add(new RandomCrop(FashionMnist.ImageSide, 4));
+            if (config.CropPadding > 0)
+            {
+                transforms.Add(new RandomCrop(FashionMnist.ImageSide, config.CropPadding));
+            }
+
             transforms.Add(new RandomHorizontalFlip());
         }
 

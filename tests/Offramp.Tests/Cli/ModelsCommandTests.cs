@@ -20,9 +20,23 @@ public class ModelsCommandTests : CliTestBase
         Assert.True(macs[0] > 0 && macs[0] < macs[1] && macs[1] < macs[2], string.Join(", ", macs));
     }
 
+    [Fact]
+    public void Models_ShapeOptions_CountTheModelAsTrainBuildsIt()
+    {
+        var r = Run("models", "--model", "resnet8", "--head", "sdn", "--exit-after", "0",
+            "--model-extra", "depths=1/1/1,widths=16/32/64,stem_width=16,first_stride=2");
+        Assert.True(r.Code == ExitCodes.Ok, r.Err);
+        Assert.Equal(2, Regex.Count(r.Out, @"exit \d+ "));
+        var plain = Run("models", "--model", "resnet8");
+        Assert.NotEqual(Regex.Match(plain.Out, @"fc\s+([\d,.]+) M").Value, Regex.Match(r.Out, @"fc\s+([\d,.]+) M").Value);
+    }
+
     [Theory]
     [InlineData("--input", "xx", "unknown --input")]
     [InlineData("--model", "nosuch", "no registered model")]
+    [InlineData("--model-extra", "depths", "key=value")]
+    [InlineData("--exit-after", "a,b", "integers")]
+    [InlineData("--model-extra", "first_stride=5", "first_stride")]
     public void Models_BadArgument_ExitsWith2AndSaysWhy(string option, string value, string reason)
     {
         var r = Run("models", option, value);

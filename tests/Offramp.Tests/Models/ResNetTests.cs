@@ -228,6 +228,45 @@ public class ResNetTests
     }
 
     [Fact]
+    public void Overrides_DepthsWidthsStemAndFirstStride_BuildThatArchitectureWithHandCountedMacs()
+    {
+        // 1×28×28, stem 8, stages 16/32 of 1 and 2 blocks, first stage stride 2: 28 → 14 → 7, linear exit after
+        // stage 1. Stem 8·28²·9; block 1.0: conv 8→16 s2 at 14² (16·196·72), conv 16→16 (16·196·144), projection
+        // 16·196·8; block 2.0: conv 16→32 s2 at 7² (32·49·144), conv 32→32 (32·49·288), projection 32·49·16;
+        // block 2.1: 2 × 32·49·288.
+        var extra = new Dictionary<string, string>
+        {
+            ["depths"] = "1/2", ["widths"] = "16/32", ["stem_width"] = "8", ["first_stride"] = "2",
+        };
+        var model = Create("resnet8", new ModelOptions { Extra = extra });
+        Assert.Equal([1, 2], model.Arch.Depths);
+        Assert.Equal(2, model.Arch.FirstStride);
+        Assert.Equal((16, 14, 14), model.BlockOutputShape(0));
+        Assert.Equal((32, 7, 7), model.BlockOutputShape(2));
+        long stem = 8L * 784 * 9;
+        long b10 = 16L * 196 * 72 + 16L * 196 * 144 + 16L * 196 * 8;
+        long b20 = 32L * 49 * 144 + 32L * 49 * 288 + 32L * 49 * 16, b21 = 2L * 32 * 49 * 288;
+        Assert.Equal(stem + b10 + 16 * 10, model.Exits[0].Macs);
+        Assert.Equal(stem + b10 + 16 * 10 + b20 + b21 + 32 * 10, model.Exits[1].Macs);
+        Assert.Equal(2, model.Exits.Count);
+        var y = model.ForwardAll(Tensor.Zeros(2, 1, 28, 28));
+        Assert.Equal([2, 10], y[1].Shape);
+    }
+
+    [Theory]
+    [InlineData("depths", "1/x", "positive integers")]
+    [InlineData("depths", "0/1/1", "positive integers")]
+    [InlineData("widths", "16/32", "same number of stages")]
+    [InlineData("stem_width", "8/8", "positive integers")]
+    [InlineData("first_stride", "3", "must be 1 or 2")]
+    public void Overrides_Invalid_ThrowWithTheKey(string key, string value, string reason)
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+            Create("resnet8", new ModelOptions { Extra = new Dictionary<string, string> { [key] = value } }));
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RunToExit_OutOfOrder_Throws()
     {
         var model = Create("resnet8", new ModelOptions { InputShape = [1, 8, 8] });

@@ -32,8 +32,9 @@ namespace Offramp.Models.ResNets;
 /// <see cref="ModelOptions.WidthMultiplier"/>, <see cref="ModelOptions.ExitAfter"/> (block indices over the flattened
 /// block list; null = after every stage but the last; empty = the final exit only),
 /// <see cref="ModelOptions.Head"/> ("linear" or "sdn"), <see cref="ModelOptions.Seed"/>; and in
-/// <see cref="ModelOptions.Extra"/>: <c>stem</c> ("auto" | "imagenet" | "small") and <c>zero_init_last</c>
-/// ("true" | "false", default false).</para>
+/// <see cref="ModelOptions.Extra"/>: <c>stem</c> ("auto" | "imagenet" | "small"), <c>zero_init_last</c>
+/// ("true" | "false", default false) and the architecture overrides of <see cref="ResNetArch.WithOverrides"/>
+/// (<c>depths</c>, <c>widths</c>, <c>stem_width</c>, <c>first_stride</c>).</para>
 /// <para>Initialisation as torchvision: convs kaiming_normal_(fan_out, relu), BatchNorm weight 1 and bias 0, Linear
 /// PyTorch's default; all draws from one <see cref="Rng"/> seeded by <see cref="ModelOptions.Seed"/>.</para>
 /// </remarks>
@@ -54,6 +55,7 @@ public sealed class ResNet : MultiExitModel
     /// stem, or a CIFAR ResNet asked for the ImageNet stem.</exception>
     public ResNet(ResNetArch arch, ModelOptions options)
     {
+        arch = arch.WithOverrides(options.Extra);
         if (options.InputShape is not { Length: 3 } || options.InputShape.Any(d => d <= 0) || options.NumClasses <= 0
             || !(options.WidthMultiplier > 0) || arch.Depths.Length != arch.Widths.Length
             || arch.Depths.Any(d => d <= 0))
@@ -93,7 +95,7 @@ public sealed class ResNet : MultiExitModel
             var stage = new Sequential();
             for (int i = 0; i < arch.Depths[s]; i++)
             {
-                int stride = i == 0 && s > 0 ? 2 : 1;
+                int stride = i > 0 ? 1 : s > 0 ? 2 : arch.FirstStride;
                 var block = ResNetBlock.Create(arch.Block, c, planes, stride, rng);
                 stage.Append(block);
                 _blocks.Add(block);

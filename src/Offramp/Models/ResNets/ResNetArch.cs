@@ -24,7 +24,8 @@ public enum ResNetStem
 
 /// <summary>
 /// A ResNet architecture: block kind, blocks per stage and stage widths (planes, before the width multiplier and
-/// the block's expansion). The first stage has stride 1, every later stage stride 2.
+/// the block's expansion). The first stage has stride <see cref="FirstStride"/> (1 unless overridden), every later
+/// stage stride 2.
 /// </summary>
 /// <param name="Block">The residual block.</param>
 /// <param name="Depths">Blocks per stage, e.g. [2, 2, 2, 2] for ResNet-18, [3, 3, 3] for ResNet-20.</param>
@@ -34,6 +35,69 @@ public enum ResNetStem
 /// <c>stem</c> option); false for He et al.'s CIFAR ResNets (always the small stem).</param>
 public sealed record ResNetArch(ResNetBlockKind Block, int[] Depths, int[] Widths, int StemWidth, bool ImageNetStyle)
 {
+    /// <summary>Stride of the first stage (1 as in the papers; 2 halves the resolution right after a small stem, the
+    /// cheap layout of Offramp's Fashion-MNIST models). Every later stage has stride 2.</summary>
+    public int FirstStride { get; init; } = 1;
+
+    /// <summary>
+    /// This architecture with the overrides of <paramref name="extra"/> applied: <c>depths</c> and <c>widths</c>
+    /// ('/'-separated, one per stage, e.g. <c>1/2/2</c> and <c>32/64/128</c>), <c>stem_width</c> and
+    /// <c>first_stride</c> (1 or 2). Absent keys keep this architecture's values.
+    /// </summary>
+    /// <exception cref="ArgumentException">A value is not a positive integer (list), the two lists differ in
+    /// length, or <c>first_stride</c> is not 1 or 2.</exception>
+    public ResNetArch WithOverrides(IReadOnlyDictionary<string, string> extra)
+    {
+        var arch = this;
+        if (extra.TryGetValue("depths", out var d))
+        {
+            arch = arch with { Depths = ParseList("depths", d) };
+        }
+
+        if (extra.TryGetValue("widths", out var w))
+        {
+            arch = arch with { Widths = ParseList("widths", w) };
+        }
+
+        if (extra.TryGetValue("stem_width", out var sw))
+        {
+            arch = arch with { StemWidth = ParseList("stem_width", sw) is [int one] ? one : throw Bad("stem_width", sw) };
+        }
+
+        if (extra.TryGetValue("first_stride", out var fs))
+        {
+            arch = arch with { FirstStride = fs is "1" or "2" ? fs[0] - '0' : throw Bad("first_stride", fs) };
+        }
+
+        if (arch.Depths.Length != arch.Widths.Length)
+        {
+            throw new ArgumentException($"ResNet: depths [{string.Join("/", arch.Depths)}] and widths " +
+                $"[{string.Join("/", arch.Widths)}] must name the same number of stages");
+        }
+
+        return arch;
+    }
+
+    private static int[] ParseList(string key, string value)
+    {
+        var parts = value.Split('/');
+        var list = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture, out list[i]) || list[i] <= 0 || list[i] > 4096)
+            {
+                throw Bad(key, value);
+            }
+        }
+
+        return list;
+    }
+
+    private static ArgumentException Bad(string key, string value) => new(key == "first_stride"
+        ? $"ResNet: option 'first_stride' must be 1 or 2, got '{value}'"
+        : $"ResNet: option '{key}' must be positive integers (at most 4096) separated by '/', got '{value}'");
+
     /// <summary>He et al. §4.2 CIFAR ResNet of depth 6n+2: three stages of n basic blocks, widths 16/32/64.</summary>
     /// <exception cref="ArgumentException">depth − 2 is not a positive multiple of 6.</exception>
     public static ResNetArch Cifar(int depth)
