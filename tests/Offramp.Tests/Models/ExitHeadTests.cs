@@ -77,6 +77,20 @@ public class ExitHeadTests
     }
 
     [Fact]
+    public void SdnExitHead_KernelOne_IsTheLinearOnTheMapAndAlphaGetsNoGradient()
+    {
+        // s = 7 → k = 1: max and avg pools are the identity, so the head is Linear(flatten(x)) whatever alpha is.
+        const int n = 3, c = 2, s = 7, classes = 4;
+        var head = new SdnExitHead(c, s, s, classes, new Rng(4));
+        Assert.Equal(1, head.KernelSize);
+        var x = Tensor.Randn(new Rng(5), [n, c, s, s]);
+        var expected = Linear(x.ToArray(), n, c * s * s, head.Linear.Weight.ToArray(), head.Linear.Bias!.ToArray(), classes);
+        ModelAssert.Close(expected, head.Forward(x), Atol, Rtol, "sdn head k=1");
+        head.Forward(x).Sum().Backward();
+        Assert.Equal([0f], head.Alpha!.Grad!.ToArray());
+    }
+
+    [Fact]
     public void SdnExitHead_SmallMap_FlattensWithoutPooling()
     {
         var head = new SdnExitHead(2, 3, 3, 2, new Rng(3));

@@ -253,6 +253,39 @@ public class ResNetTests
         Assert.Equal([2, 10], y[1].Shape);
     }
 
+    [Fact]
+    public void FinalHead_Sdn_ReplacesFcWithAPooledHeadOnTheLastBlock()
+    {
+        // resnet8 at 1×28×28: the last block's map is 64×7×7 → SDN k = 1, grid 7: Linear(64·49 → 10).
+        var extra = new Dictionary<string, string> { ["final_head"] = "sdn" };
+        var model = Create("resnet8", new ModelOptions { Extra = extra, ExitAfter = [], Seed = 3 });
+        var keys = model.StateDict().Keys.ToList();
+        Assert.DoesNotContain("fc.weight", keys);
+        Assert.Contains("final_head.linear.weight", keys);
+        Assert.Contains("final_head.alpha", keys);
+        Assert.Equal([10, 64 * 49], model.Fc.Weight.Shape);
+        var plain = Create("resnet8", new ModelOptions { ExitAfter = [], Seed = 3 });
+        Assert.Equal(plain.Exits[0].Macs - 64 * 10 + 64 * 49 * 10, model.Exits[0].Macs);
+        Assert.Equal("final_head", model.Exits[0].Name);
+
+        // The final logits are the head applied to the trunk's output.
+        model.Eval();
+        var x = ModelAssert.Batch(5, 3, model.InputShape);
+        using var noGrad = Autograd.NoGrad();
+        var trunk = model.Bn1.Forward(model.Conv1.Forward(x)).Relu();
+        foreach (var b in model.Blocks)
+        {
+            trunk = b.Forward(trunk);
+        }
+
+        var expected = model.FinalHead!.Forward(trunk).ToArray();
+        var got = model.ForwardAll(x).Final.ToArray();
+        Assert.Equal(expected, got);
+        var e = Assert.Throws<ArgumentException>(() =>
+            Create("resnet8", new ModelOptions { Extra = new Dictionary<string, string> { ["final_head"] = "mlp" } }));
+        Assert.Contains("gap or sdn", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("depths", "1/x", "positive integers")]
     [InlineData("depths", "0/1/1", "positive integers")]

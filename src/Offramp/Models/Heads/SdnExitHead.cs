@@ -8,6 +8,9 @@
 // alpha=0.5 argument is ignored there too); flatten + Linear with PyTorch's default init; parameter names `alpha`,
 // `linear.weight`, `linear.bias`.
 // Deviations:
+// - For k = 1 (sides 4 to 7) the pools are the identity, so the head skips them and reads the map as it is (the same
+//   value up to rounding); alpha stays a parameter (the official state dict has it) and gets a zero gradient, as in
+//   the official code.
 // - The official ResNet SDN feeds the IC the block's pre-activation sum (BasicBlockWOutput.forward returns
 //   relu(fwd) but calls output(fwd)); Offramp heads read the block's output after its ReLU, the state the staged
 //   forward carries (as SDN's own only_output does).
@@ -96,7 +99,13 @@ public sealed class SdnExitHead : ExitHead
                 $"SdnExitHead(in_channels={Channels}, input_size={InputSize}) got input {Shape.Format(x.Shape)}");
         }
 
-        if (Alpha is not null)
+        if (Alpha is not null && KernelSize == 1)
+        {
+            // k = 1 (sides 4–7): both pools are the identity and alpha·x + (1 − alpha)·x = x, so the pools are skipped;
+            // adding 0·alpha keeps alpha in the graph with the gradient the official mix gives it, Σ g·(max − avg) = 0.
+            x = x.Add(Alpha.Mul(0.0));
+        }
+        else if (Alpha is not null)
         {
             // SDN: alpha * max_pool(x) + (1 - alpha) * avg_pool(x)
             var maxp = _maxPool!.Forward(x).Mul(Alpha);

@@ -33,7 +33,8 @@ namespace Offramp.Models.ResNets;
 /// block list; null = after every stage but the last; empty = the final exit only),
 /// <see cref="ModelOptions.Head"/> ("linear" or "sdn"), <see cref="ModelOptions.Seed"/>; and in
 /// <see cref="ModelOptions.Extra"/>: <c>stem</c> ("auto" | "imagenet" | "small"), <c>zero_init_last</c>
-/// ("true" | "false", default false) and the architecture overrides of <see cref="ResNetArch.WithOverrides"/>
+/// ("true" | "false", default false), <c>final_head</c> ("gap" = avgpool + <c>fc</c>, torchvision's; "sdn" = SDN's
+/// pooled head as <c>final_head</c>) and the architecture overrides of <see cref="ResNetArch.WithOverrides"/>
 /// (<c>depths</c>, <c>widths</c>, <c>stem_width</c>, <c>first_stride</c>).</para>
 /// <para>Initialisation as torchvision: convs kaiming_normal_(fan_out, relu), BatchNorm weight 1 and bias 0, Linear
 /// PyTorch's default; all draws from one <see cref="Rng"/> seeded by <see cref="ModelOptions.Seed"/>.</para>
@@ -109,10 +110,25 @@ public sealed class ResNet : MultiExitModel
             RegisterModule($"layer{s + 1}", stage);
         }
 
-        Fc = RegisterModule("fc", new Linear(c, NumClasses, rng));
+        string finalHead = options.Extra.TryGetValue("final_head", out var fh) ? fh.ToLowerInvariant() : arch.DefaultFinalHead;
+        if (finalHead == "sdn")
+        {
+            // The last block's map through SDN's pooled head: spatial layout kept (a small grid, not one average).
+            var (fcC, fcH, fcW) = _blockShapes[^1];
+            FinalHead = RegisterModule("final_head", new SdnExitHead(fcC, fcH, fcW, NumClasses, rng));
+            Fc = ((SdnExitHead)FinalHead).Linear;
+        }
+        else if (finalHead == "gap")
+        {
+            Fc = RegisterModule("fc", new Linear(c, NumClasses, rng));
+        }
+        else
+        {
+            throw new ArgumentException($"ResNet: option 'final_head' must be gap or sdn, got '{fh}'");
+        }
 
-        ExitAfter = PlaceExits(options.ExitAfter);
-        HeadKind = (options.Head ?? "linear").ToLowerInvariant();
+        ExitAfter = PlaceExits(options.ExitAfter ?? arch.DefaultExitAfter);
+        HeadKind = (options.Head ?? arch.DefaultHead ?? "linear").ToLowerInvariant();
         _heads = RegisterModule("exits", new ModuleList<ExitHead>());
         foreach (int b in ExitAfter)
         {
@@ -152,8 +168,13 @@ public sealed class ResNet : MultiExitModel
     /// <summary>The stem's max pool (ImageNet stem), or null.</summary>
     public MaxPool2d? MaxPool { get; }
 
-    /// <summary>The final classifier (the last exit), on the global average pool.</summary>
+    /// <summary>The final classifier's Linear: <c>fc</c> on the global average pool, or the Linear of
+    /// <see cref="FinalHead"/>.</summary>
     public Linear Fc { get; }
+
+    /// <summary>The final exit's pooled head (<c>final_head</c>) when the option <c>final_head=sdn</c> is set, else null
+    /// (the final exit is torchvision's avgpool + <c>fc</c>).</summary>
+    public ExitHead? FinalHead { get; }
 
     /// <summary>Every residual block in execution order (the flattened block list exits index).</summary>
     public IReadOnlyList<ResNetBlock> Blocks => _blocks;
@@ -207,7 +228,8 @@ public sealed class ResNet : MultiExitModel
         }
 
         ts.Features = x;
-        return k < _heads.Count ? _heads[k].Forward(x) : Fc.Forward(LinearExitHead.GlobalAvgPool(x));
+        return k < _heads.Count ? _heads[k].Forward(x)
+            : FinalHead is not null ? FinalHead.Forward(x) : Fc.Forward(LinearExitHead.GlobalAvgPool(x));
     }
 
     /// <summary>
@@ -228,7 +250,7 @@ public sealed class ResNet : MultiExitModel
 
             bool early = k < _heads.Count;
             macs += early ? _heads[k].Macs : (long)Fc.InFeatures * Fc.OutFeatures;
-            exits[k] = new ExitInfo(k, early ? _blockNames[ExitAfter[k]] : "fc", macs);
+            exits[k] = new ExitInfo(k, early ? _blockNames[ExitAfter[k]] : FinalHead is null ? "fc" : "final_head", macs);
         }
 
         return exits;

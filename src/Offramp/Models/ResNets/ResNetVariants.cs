@@ -15,6 +15,8 @@ public static class ResNetVariants
         ("resnet32", ResNetArch.Cifar(32), "CIFAR ResNet-32, 466,906 params (paper 0.46M)"),
         ("resnet56", ResNetArch.Cifar(56), "CIFAR ResNet-56, 855,770 params (paper 0.85M)"),
         ("resnet110", ResNetArch.Cifar(110), "CIFAR ResNet-110, 1,730,714 params (paper 1.7M)"),
+        ("resnet_fm", ResNetArch.FashionMnist(),
+            "Offramp's Fashion-MNIST default: stem 16, 32 at 14², 2 blocks of 96 at 7², SDN heads, exit 1 at 18 % of the MACs"),
         ("resnet18", ResNetArch.ImageNet(ResNetBlockKind.Basic, 2, 2, 2, 2),
             "ImageNet ResNet-18 (torchvision), 11,689,512 params"),
         ("resnet34", ResNetArch.ImageNet(ResNetBlockKind.Basic, 3, 4, 6, 3),
