@@ -14,6 +14,8 @@
 //   classes). Their stem, stages and classifier reuse torchvision's names (conv1, bn1, layer1..3, fc).
 // - Small inputs: an ImageNet-style ResNet on inputs under 64 pixels a side uses a 3×3 stride-1 stem without max
 //   pool (Extra "stem" = "imagenet" | "small" | "auto" overrides), the usual CIFAR adaptation.
+// - Offramp's own layouts (not in either paper): a stride-2 first stage (ResNetArch.FirstStride), and an SDN pooled
+//   head as the final exit (option final_head=sdn, module `final_head` instead of `fc`); resnet_fm uses both.
 // - No torchvision groups/width_per_group/dilation (ResNeXt, wide ResNets) and no timm stem/downsample variants.
 using System.Globalization;
 using Offramp.Engine;

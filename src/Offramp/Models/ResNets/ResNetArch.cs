@@ -127,7 +127,7 @@ public sealed record ResNetArch(ResNetBlockKind Block, int[] Depths, int[] Width
     /// stem at 28², one block of 32 at 14² (first stage stride 2), two blocks of 96 at 7²; SDN pooled heads after
     /// blocks 0 and 1 and as the final exit. The first exit costs 18 % of the full model's 16.7 MMACs, the second 51 %.
     /// </summary>
-    /// <remarks>Why this shape (measured in 10-epoch runs, docs/models/resnet-fm.md): with 32/64/128 channels at 14/7/4
+    /// <remarks>Why this shape (the runs in docs/models/resnet-fm.md): with 32/64/128 channels at 14/7/4
     /// the 4×4 stage added nothing over the 7×7 exit, and a global-average-pool final exit trailed the SDN-headed exit
     /// before it; spending the MACs at 7×7 and keeping the spatial grid in the final head did better.</remarks>
     public static ResNetArch FashionMnist() =>
