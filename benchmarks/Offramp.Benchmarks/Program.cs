@@ -7,6 +7,10 @@ if (args.Contains("--quick") && args.Contains("--attention"))
 {
     AttentionQuickBench.Run(args);
 }
+else if (args.Contains("--quick") && args.Contains("--model-ops"))
+{
+    ModelOpsQuickBench.Run(args);
+}
 else if (args.Contains("--quick") && args.Contains("--depthwise"))
 {
     DepthwiseQuickBench.Run(args);

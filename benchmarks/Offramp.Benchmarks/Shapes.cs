@@ -53,5 +53,12 @@ public static class Shapes
         new("N1 C128 3x3 7x7", 1, 128, 7, 7, 128, 3, 1, 1, 1),
         new("N64 C64→128 3x3 s2 14", 64, 64, 14, 14, 128, 3, 2, 1, 1),
         new("N64 C64→128 1x1 s2 14", 64, 64, 14, 14, 128, 1, 2, 0, 1),
+
+        // resnet_fm (the default Fashion-MNIST model) at batch 64: stem, the first segment's block, the 7×7 stage.
+        new("fm N64 C1→16 3x3 28 stem", 64, 1, 28, 28, 16, 3, 1, 1, 1),
+        new("fm N64 C16→32 3x3 s2 28", 64, 16, 28, 28, 32, 3, 2, 1, 1),
+        new("fm N64 C32 3x3 14", 64, 32, 14, 14, 32, 3, 1, 1, 1),
+        new("fm N64 C32→96 3x3 s2 14", 64, 32, 14, 14, 96, 3, 2, 1, 1),
+        new("fm N64 C96 3x3 7", 64, 96, 7, 7, 96, 3, 1, 1, 1),
     ];
 }

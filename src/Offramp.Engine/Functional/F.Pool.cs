@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Offramp.Engine.Kernels;
 
 namespace Offramp.Engine.Functional;
@@ -54,11 +55,13 @@ public static partial class F
     private static Tensor MaxPool(Tensor x, int oh, int ow, (int K, int S, int P) k, bool adaptive, string op)
     {
         int h = x.Shape[^2], w = x.Shape[^1], planes = x.Numel / Math.Max(1, h * w);
-        var y = Tensor.Empty([.. x.Shape[..^2], oh, ow], x.DType);
-        var arg = new int[planes * oh * ow];
+        var y = Output([.. x.Shape[..^2], oh, ow], x.DType);
+        // Each window's argmax, kept for the backward pass in a float buffer of the step's arena viewed as ints: a
+        // fresh int[] per call (256 KB at batch 128 for an SDN head) lands on the large object heap every step.
+        var arg = TensorMemory.RentFloat(planes * oh * ow, out _, zero: false);
         ForPlanes(planes, h * w * Math.Max(1, k.K * k.K), (p0, n) =>
         {
-            var a = arg.AsSpan(p0 * oh * ow, n * oh * ow);
+            var a = MemoryMarshal.Cast<float, int>(arg.AsSpan(p0 * oh * ow, n * oh * ow));
             if (x.DType == DType.Float32)
             {
                 Pool.MaxForward<float>(x.Span.Slice(p0 * h * w, n * h * w), y.Span.Slice(p0 * oh * ow, n * oh * ow), a, n, h, w, oh, ow, k, k, adaptive);
@@ -76,7 +79,7 @@ public static partial class F
                 var gx = Tensor.Empty(x.Shape, x.DType);
                 ForPlanes(planes, h * w, (p0, n) =>
                 {
-                    var a = arg.AsSpan(p0 * oh * ow, n * oh * ow);
+                    var a = MemoryMarshal.Cast<float, int>(arg.AsSpan(p0 * oh * ow, n * oh * ow));
                     if (x.DType == DType.Float32)
                     {
                         Pool.MaxBackward<float>(gy.Span.Slice(p0 * oh * ow, n * oh * ow), a, gx.Span.Slice(p0 * h * w, n * h * w), n, h * w, oh * ow);
@@ -96,7 +99,7 @@ public static partial class F
     private static Tensor AvgPool(Tensor x, int oh, int ow, (int K, int S, int P) k, bool countIncludePad, bool adaptive, string op)
     {
         int h = x.Shape[^2], w = x.Shape[^1], planes = x.Numel / Math.Max(1, h * w);
-        var y = Tensor.Empty([.. x.Shape[..^2], oh, ow], x.DType);
+        var y = Output([.. x.Shape[..^2], oh, ow], x.DType);
         ForPlanes(planes, h * w, (p0, n) =>
         {
             if (x.DType == DType.Float32)
@@ -131,6 +134,10 @@ public static partial class F
 
         return y;
     }
+
+    // Pool outputs: every element is written by the kernel, so float32 buffers skip the zero-fill.
+    private static Tensor Output(int[] shape, DType dtype) =>
+        dtype == DType.Float32 ? TensorMemory.Uninitialized(shape) : Tensor.Empty(shape, dtype);
 
     // Planes in fixed chunks of 16 (each plane's output is independent, so any split gives the same bits).
     private static void ForPlanes(int planes, long workPerPlane, Action<int, int> body)

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using Offramp.Engine;
+using Offramp.Engine.Nn;
+using Offramp.Models;
+using Offramp.Models.ResNets;
+
+namespace Offramp.Benchmarks;
+
+/// <summary>
+/// `--quick --model-ops`: where inference time goes in a registered ResNet (default `resnet_fm`) at one batch size:
+/// milliseconds per staged segment (Start + RunToExit k, heads included) and per op kind of the first segment (stem
+/// conv, BatchNorm, ReLU, the SDN head's pools), eval mode, no gradients, median of repeated runs.
+/// Options: `--threads N`, `--batch B` (64), `--model NAME`.
+/// </summary>
+public static class ModelOpsQuickBench
+{
+    public static void Run(string[] args)
+    {
+        string Arg(string name, string dflt) => Array.IndexOf(args, name) is int i and >= 0 ? args[i + 1] : dflt;
+        Parallelism.Threads = int.Parse(Arg("--threads", Parallelism.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture)), System.Globalization.CultureInfo.InvariantCulture);
+        int n = int.Parse(Arg("--batch", "64"), System.Globalization.CultureInfo.InvariantCulture);
+        var model = (ResNet)ModelRegistry.Create(Arg("--model", "resnet_fm"));
+        model.Eval();
+        using var noGrad = Autograd.NoGrad();
+        var x = Tensor.Randn(new Rng(1), [n, .. model.InputShape]);
+        Console.WriteLine($"{model.GetType().Name} {Arg("--model", "resnet_fm")}, batch {n}, threads {Parallelism.Threads}; median ms");
+
+        // Segments, as ExitLatency and the dynamic runner run them.
+        var seg = new double[model.Exits.Count + 1];
+        var samples = new List<double>[seg.Length];
+        for (int i = 0; i < seg.Length; i++)
+        {
+            samples[i] = [];
+        }
+
+        for (int r = 0; r < 25; r++)
+        {
+            using var step = TensorMemory.Step();
+            var sw = Stopwatch.StartNew();
+            var st = model.Start(x);
+            samples[0].Add(sw.Elapsed.TotalMilliseconds);
+            for (int k = 0; k < model.Exits.Count; k++)
+            {
+                sw.Restart();
+                model.RunToExit(st, k);
+                samples[k + 1].Add(sw.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        Console.WriteLine($"  start (stem)     {Median(samples[0]),8:F3}");
+        for (int k = 0; k < model.Exits.Count; k++)
+        {
+            Console.WriteLine($"  segment {k} ({model.Exits[k].Name,-10}) {Median(samples[k + 1]),8:F3}");
+        }
+
+        // The first segment's ops one by one on their real shapes.
+        var b = (BasicBlock)model.Blocks[0];
+        var stem = model.Conv1.Forward(x);
+        var h = b.Conv1.Forward(stem);
+        Op("stem conv", () => model.Conv1.Forward(x));
+        Op("stem bn", () => model.Bn1.Forward(stem));
+        Op("stem relu", () => stem.Relu());
+        Op("block conv1 (s2)", () => b.Conv1.Forward(stem));
+        Op("block bn1", () => b.Bn1.Forward(h));
+        Op("block relu", () => h.Relu());
+        Op("block conv2", () => b.Conv2.Forward(h));
+        Op("residual add", () => h.Add(h));
+        if (b.Downsample is { } ds)
+        {
+            Op("downsample", () => ds.Forward(stem));
+        }
+
+        Op("whole block 0", () => b.Forward(stem));
+        var head = model.Heads[0];
+        Op("exit head 0", () => head.Forward(h));
+    }
+
+    private static void Op(string name, Func<Tensor> f)
+    {
+        var t = new List<double>();
+        for (int r = 0; r < 25; r++)
+        {
+            using var step = TensorMemory.Step();
+            var sw = Stopwatch.StartNew();
+            f();
+            t.Add(sw.Elapsed.TotalMilliseconds);
+        }
+
+        Console.WriteLine($"  {name,-18} {Median(t),8:F3}");
+    }
+
+    private static double Median(List<double> v)
+    {
+        var s = v.Order().ToList();
+        return s[s.Count / 2];
+    }
+}
