@@ -53,6 +53,32 @@ public static class ModelOpsQuickBench
             Console.WriteLine($"  segment {k} ({model.Exits[k].Name,-10}) {Median(samples[k + 1]),8:F3}");
         }
 
+        // The first segment as a chain of timed pieces in one step (each piece reads its predecessor's fresh output).
+        var chain = new List<double>[4];
+        for (int i = 0; i < chain.Length; i++)
+        {
+            chain[i] = [];
+        }
+
+        for (int r = 0; r < 25; r++)
+        {
+            using var step = TensorMemory.Step();
+            var sw = Stopwatch.StartNew();
+            var s0 = model.Bn1.Forward(model.Conv1.Forward(x)).Relu();
+            chain[0].Add(sw.Elapsed.TotalMilliseconds);
+            sw.Restart();
+            var s1 = model.Blocks[0].Forward(s0);
+            chain[1].Add(sw.Elapsed.TotalMilliseconds);
+            sw.Restart();
+            model.Heads[0].Forward(s1);
+            chain[2].Add(sw.Elapsed.TotalMilliseconds);
+            sw.Restart();
+            model.Blocks[1].Forward(s1);
+            chain[3].Add(sw.Elapsed.TotalMilliseconds);
+        }
+
+        Console.WriteLine($"  chain: stem {Median(chain[0]):F3}, block 0 {Median(chain[1]):F3}, head 0 {Median(chain[2]):F3}, block 1 {Median(chain[3]):F3}");
+
         // The first segment's ops one by one on their real shapes.
         var b = (BasicBlock)model.Blocks[0];
         var stem = model.Conv1.Forward(x);
