@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Offramp.Models;
+using Offramp.Training;
 
 namespace Offramp.Cli;
 
@@ -53,13 +54,6 @@ internal static class ModelsCommand
                 return ExitCodes.Usage;
             }
 
-            var (extraMap, exits, error) = ParseShapeOptions(r.GetValue(extra), r.GetValue(exitAfter));
-            if (error is not null)
-            {
-                Console.Error.WriteLine($"offramp models: {error}");
-                return ExitCodes.Usage;
-            }
-
             foreach (var m in entries)
             {
                 Console.WriteLine($"{m.Name,-12} {m.Family,-14} {m.Description}");
@@ -71,13 +65,24 @@ internal static class ModelsCommand
                 MultiExitModel model;
                 try
                 {
-                    model = m.Create(new ModelOptions
+                    // The same keys, parsing and checks as `train` (model_extra, exit_after, head, width_multiplier).
+                    var overrides = new List<KeyValuePair<string, string>>
                     {
-                        InputShape = shape, NumClasses = shape[1] == 224 ? 1000 : 10, WidthMultiplier = r.GetValue(width),
-                        Head = r.GetValue(head), ExitAfter = exits, Extra = extraMap,
-                    });
+                        new("model", m.Name),
+                        new("width_multiplier", r.GetValue(width).ToString(CultureInfo.InvariantCulture)),
+                    };
+                    foreach (var (key, option) in new[] { ("head", head), ("exit_after", exitAfter), ("model_extra", extra) })
+                    {
+                        if (r.GetValue(option) is { } v)
+                        {
+                            overrides.Add(new(key, v));
+                        }
+                    }
+
+                    var config = TrainConfigLoader.Load(null, overrides);
+                    model = m.Create(config.ModelOptions(shape[1] == 224 ? 1000 : 10, shape));
                 }
-                catch (ArgumentException e)
+                catch (Exception e) when (e is ArgumentException or ConfigException)
                 {
                     Console.Error.WriteLine($"offramp models: {m.Name}: {e.Message}");
                     return ExitCodes.Usage;
@@ -94,39 +99,5 @@ internal static class ModelsCommand
             return ExitCodes.Ok;
         });
         return cmd;
-    }
-
-    /// <summary>Parses <c>--model-extra</c> (key=value,…) and <c>--exit-after</c> (integers, comma-separated).</summary>
-    private static (Dictionary<string, string> Extra, int[]? ExitAfter, string? Error) ParseShapeOptions(
-        string? extra, string? exitAfter)
-    {
-        var map = new Dictionary<string, string>();
-        foreach (var pair in (extra ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            int eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                return (map, null, $"--model-extra expects key=value pairs separated by commas, got '{pair}'");
-            }
-
-            map[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
-        }
-
-        if (exitAfter is null)
-        {
-            return (map, null, null);
-        }
-
-        var parts = exitAfter.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var list = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out list[i]))
-            {
-                return (map, null, $"--exit-after expects integers separated by commas, got '{exitAfter}'");
-            }
-        }
-
-        return (map, list, null);
     }
 }

@@ -34,7 +34,7 @@ public class ModelsCommandTests : CliTestBase
     [Theory]
     [InlineData("--input", "xx", "unknown --input")]
     [InlineData("--model", "nosuch", "no registered model")]
-    [InlineData("--model-extra", "depths", "key=value")]
+    [InlineData("--model-extra", "depths", "mapping of names to values")]
     [InlineData("--exit-after", "a,b", "integers")]
     [InlineData("--model-extra", "first_stride=5", "first_stride")]
     public void Models_BadArgument_ExitsWith2AndSaysWhy(string option, string value, string reason)
