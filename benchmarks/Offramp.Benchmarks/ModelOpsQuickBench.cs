@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Offramp.Engine;
 using Offramp.Engine.Nn;
+using Offramp.Inference;
 using Offramp.Models;
 using Offramp.Models.ResNets;
 
@@ -115,9 +116,5 @@ public static class ModelOpsQuickBench
         Console.WriteLine($"  {name,-18} {Median(t),8:F3}");
     }
 
-    private static double Median(List<double> v)
-    {
-        var s = v.Order().ToList();
-        return s[s.Count / 2];
-    }
+    private static double Median(List<double> v) => DynamicRunner.Median([.. v]);
 }

@@ -117,8 +117,9 @@ public sealed class ResNet : MultiExitModel
         {
             // The last block's map through SDN's pooled head: spatial layout kept (a small grid, not one average).
             var (fcC, fcH, fcW) = _blockShapes[^1];
-            FinalHead = RegisterModule("final_head", new SdnExitHead(fcC, fcH, fcW, NumClasses, rng));
-            Fc = ((SdnExitHead)FinalHead).Linear;
+            var sdn = RegisterModule("final_head", new SdnExitHead(fcC, fcH, fcW, NumClasses, rng));
+            FinalHead = sdn;
+            Fc = sdn.Linear;
         }
         else if (finalHead == "gap")
         {

@@ -77,7 +77,11 @@ public sealed record ResNetArch(ResNetBlockKind Block, int[] Depths, int[] Width
 
         if (extra.TryGetValue("first_stride", out var fs))
         {
-            arch = arch with { FirstStride = fs is "1" or "2" ? fs[0] - '0' : throw Bad("first_stride", fs) };
+            arch = arch with
+            {
+                FirstStride = fs is "1" or "2" ? fs[0] - '0'
+                    : throw new ArgumentException($"ResNet: option 'first_stride' must be 1 or 2, got '{fs}'"),
+            };
         }
 
         if (arch.Depths.Length != arch.Widths.Length)
@@ -105,9 +109,8 @@ public sealed record ResNetArch(ResNetBlockKind Block, int[] Depths, int[] Width
         return list;
     }
 
-    private static ArgumentException Bad(string key, string value) => new(key == "first_stride"
-        ? $"ResNet: option 'first_stride' must be 1 or 2, got '{value}'"
-        : $"ResNet: option '{key}' must be positive integers (at most 4096) separated by '/', got '{value}'");
+    private static ArgumentException Bad(string key, string value) =>
+        new($"ResNet: option '{key}' must be positive integers (at most 4096) separated by '/', got '{value}'");
 
     /// <summary>He et al. §4.2 CIFAR ResNet of depth 6n+2: three stages of n basic blocks, widths 16/32/64.</summary>
     /// <exception cref="ArgumentException">depth − 2 is not a positive multiple of 6.</exception>
