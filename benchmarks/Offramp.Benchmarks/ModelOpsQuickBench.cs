@@ -11,7 +11,7 @@ namespace Offramp.Benchmarks;
 /// `--quick --model-ops`: where inference time goes in a registered ResNet (default `resnet_fm`) at one batch size:
 /// milliseconds per staged segment (Start + RunToExit k, heads included) and per op kind of the first segment (stem
 /// conv, BatchNorm, ReLU, the SDN head's pools), eval mode, no gradients, median of repeated runs.
-/// Options: `--threads N`, `--batch B` (64), `--model NAME`.
+/// Options: `--threads N`, `--batch B` (64), `--model NAME`, `--reps R` (25). Prints the median and the minimum.
 /// </summary>
 public static class ModelOpsQuickBench
 {
@@ -20,6 +20,7 @@ public static class ModelOpsQuickBench
         string Arg(string name, string dflt) => Array.IndexOf(args, name) is int i and >= 0 ? args[i + 1] : dflt;
         Parallelism.Threads = int.Parse(Arg("--threads", Parallelism.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture)), System.Globalization.CultureInfo.InvariantCulture);
         int n = int.Parse(Arg("--batch", "64"), System.Globalization.CultureInfo.InvariantCulture);
+        Reps = int.Parse(Arg("--reps", "25"), System.Globalization.CultureInfo.InvariantCulture);
         var model = (ResNet)ModelRegistry.Create(Arg("--model", "resnet_fm"));
         model.Eval();
         using var noGrad = Autograd.NoGrad();
@@ -34,7 +35,7 @@ public static class ModelOpsQuickBench
             samples[i] = [];
         }
 
-        for (int r = 0; r < 25; r++)
+        for (int r = 0; r < Reps; r++)
         {
             using var step = TensorMemory.Step();
             var sw = Stopwatch.StartNew();
@@ -48,10 +49,10 @@ public static class ModelOpsQuickBench
             }
         }
 
-        Console.WriteLine($"  start (stem)     {Median(samples[0]),8:F3}");
+        Console.WriteLine($"  start (stem)     {Median(samples[0])}");
         for (int k = 0; k < model.Exits.Count; k++)
         {
-            Console.WriteLine($"  segment {k} ({model.Exits[k].Name,-10}) {Median(samples[k + 1]),8:F3}");
+            Console.WriteLine($"  segment {k} ({model.Exits[k].Name,-10}) {Median(samples[k + 1])}");
         }
 
         // The first segment as a chain of timed pieces in one step (each piece reads its predecessor's fresh output).
@@ -61,11 +62,11 @@ public static class ModelOpsQuickBench
             chain[i] = [];
         }
 
-        for (int r = 0; r < 25; r++)
+        for (int r = 0; r < Reps; r++)
         {
             using var step = TensorMemory.Step();
             var sw = Stopwatch.StartNew();
-            var s0 = model.Bn1.Forward(model.Conv1.Forward(x)).Relu();
+            var s0 = model.Conv1.ForwardNormAct(x, model.Bn1, relu: true);
             chain[0].Add(sw.Elapsed.TotalMilliseconds);
             sw.Restart();
             var s1 = model.Blocks[0].Forward(s0);
@@ -78,7 +79,7 @@ public static class ModelOpsQuickBench
             chain[3].Add(sw.Elapsed.TotalMilliseconds);
         }
 
-        Console.WriteLine($"  chain: stem {Median(chain[0]):F3}, block 0 {Median(chain[1]):F3}, head 0 {Median(chain[2]):F3}, block 1 {Median(chain[3]):F3}");
+        Console.WriteLine($"  chain: stem {Median(chain[0])}, block 0 {Median(chain[1])}, head 0 {Median(chain[2])}, block 1 {Median(chain[3])}");
 
         // The first segment's ops one by one on their real shapes.
         var b = (BasicBlock)model.Blocks[0];
@@ -87,6 +88,7 @@ public static class ModelOpsQuickBench
         Op("stem conv", () => model.Conv1.Forward(x));
         Op("stem bn", () => model.Bn1.Forward(stem));
         Op("stem relu", () => stem.Relu());
+        Op("stem fused", () => model.Conv1.ForwardNormAct(x, model.Bn1, relu: true));
         Op("block conv1 (s2)", () => b.Conv1.Forward(stem));
         Op("block bn1", () => b.Bn1.Forward(h));
         Op("block relu", () => h.Relu());
@@ -98,14 +100,32 @@ public static class ModelOpsQuickBench
         }
 
         Op("whole block 0", () => b.Forward(stem));
+        Op("block 0 unfused", () => b.Bn2.Forward(b.Conv2.Forward(b.Bn1.Forward(b.Conv1.Forward(stem)).Relu()))
+            .Add(b.Downsample is { } d ? d.Forward(stem) : stem).Relu());
         var head = model.Heads[0];
         Op("exit head 0", () => head.Forward(h));
+        if (head is Offramp.Models.Heads.SdnExitHead { Alpha: { } alpha, KernelSize: > 1 } sdn)
+        {
+            Op("  head 0 pool mix", () => Offramp.Engine.Functional.F.MaxAvgPoolMix(h, sdn.KernelSize, alpha));
+            var pooled = Offramp.Engine.Functional.F.MaxAvgPoolMix(h, sdn.KernelSize, alpha);
+            Op("  max_pool2d alone", () => Offramp.Engine.Functional.F.MaxPool2d(h, sdn.KernelSize, sdn.KernelSize));
+            Op("  avg_pool2d alone", () => Offramp.Engine.Functional.F.AvgPool2d(h, sdn.KernelSize, sdn.KernelSize));
+            Op("  h.Sum()", () => h.Sum());
+            var hy = new float[h.Numel / 9];
+            int planes = h.Shape[0] * h.Shape[1];
+            Op("  Pool.MaxAvgMix 1 thr", () =>
+            {
+                Offramp.Engine.Kernels.Pool.MaxAvgMix(h.Span, hy, planes, h.Shape[2], h.Shape[3], sdn.KernelSize, 0.3f, 0.7f);
+                return h;
+            });
+            Op("  head 0 linear", () => sdn.Linear.Forward(pooled.Reshape(pooled.Shape[0], pooled.Numel / pooled.Shape[0])));
+        }
     }
 
     private static void Op(string name, Func<Tensor> f)
     {
         var t = new List<double>();
-        for (int r = 0; r < 25; r++)
+        for (int r = 0; r < Reps; r++)
         {
             using var step = TensorMemory.Step();
             var sw = Stopwatch.StartNew();
@@ -113,8 +133,10 @@ public static class ModelOpsQuickBench
             t.Add(sw.Elapsed.TotalMilliseconds);
         }
 
-        Console.WriteLine($"  {name,-18} {Median(t),8:F3}");
+        Console.WriteLine($"  {name,-18} {Median(t)}");
     }
 
-    private static double Median(List<double> v) => DynamicRunner.Median([.. v]);
+    private static int Reps = 25;
+
+    private static string Median(List<double> v) => $"{DynamicRunner.Median([.. v]),7:F3} (min {v.Min(),7:F3})";
 }

@@ -20,6 +20,35 @@ public static partial class F
     }
 
     /// <summary>
+    /// Shallow-Deep Networks' mixed pooling, <c>alpha·max_pool2d(x, k) + (1 − alpha)·avg_pool2d(x, k)</c> (kernel =
+    /// stride = k, no padding), with alpha a one-element tensor. Without gradients to record (inference) it is one
+    /// pass over x (<see cref="Pool.MaxAvgMix"/>), bit-identical to the separate ops, which it runs instead when a
+    /// gradient must be recorded or for float64.
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad rank or sizes (as <see cref="MaxPool2d"/>), or alpha not one element.</exception>
+    public static Tensor MaxAvgPoolMix(Tensor x, int kernel, Tensor alpha)
+    {
+        ArgumentNullException.ThrowIfNull(alpha);
+        var (oh, ow) = PoolCheck("max_avg_pool_mix", x, kernel, kernel, 0);
+        if (alpha.Numel != 1)
+        {
+            throw new ArgumentException($"max_avg_pool_mix: alpha must have one element, got {Shape.Format(alpha.Shape)}");
+        }
+
+        if (x.DType != DType.Float32 || alpha.DType != DType.Float32 || Autograd.ShouldRecord(x, alpha))
+        {
+            return MaxPool2d(x, kernel, kernel).Mul(alpha).Add(AvgPool2d(x, kernel, kernel).Mul(alpha.Neg().Add(1.0)));
+        }
+
+        int h = x.Shape[^2], w = x.Shape[^1], planes = x.Numel / Math.Max(1, h * w);
+        var y = Output([.. x.Shape[..^2], oh, ow], x.DType);
+        float a = alpha.Span[0], oneMinus = -a + 1f;
+        ForPlanes(planes, 2L * h * w, (p0, n) =>
+            Pool.MaxAvgMix(x.Span.Slice(p0 * h * w, n * h * w), y.Span.Slice(p0 * oh * ow, n * oh * ow), n, h, w, kernel, a, oneMinus));
+        return y;
+    }
+
+    /// <summary>
     /// Average pooling (<c>avg_pool2d</c>, floor mode). x: (N, C, H, W) or (C, H, W) → (…, OH, OW). With
     /// <paramref name="countIncludePad"/> (PyTorch's default) the divisor counts padded positions; otherwise only
     /// input positions.

@@ -20,7 +20,9 @@ internal static unsafe partial class Conv
     // x: (N, C, H, W), w: (O, C/groups, KH, KW), b: (O) or empty → y: (N, O, OH, OW), overwritten.
     // Each group's weights are packed once; each task (image, row range, column range; ConvTiles) writes its
     // im2col straight into GEMM panels (Im2ColPanels) — or packs the input itself for a pointwise convolution.
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, ConvGeometry g)
+    // An epilogue (ConvEpilogue: eval BatchNorm, residual, ReLU) is applied to each task's tile right after its GEMM.
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, ConvGeometry g,
+        ConvEpilogue epilogue = default)
     {
         Debug.Assert(x.Length == g.N * g.C * g.H * g.W && w.Length == g.O * g.Kg && y.Length == g.N * g.O * g.OH * g.OW);
         if (y.IsEmpty)
@@ -75,6 +77,14 @@ internal static unsafe partial class Conv
                         }
                         Gemm.MultiplyPackedA(path, (float*)pa + ((nint)grp * aSize), g.Og, i0, rows, cols, g.Kg, pack,
                             hasBias ? 1f : 0f, yc, ohw);
+                        if (!epilogue.IsEmpty)
+                        {
+                            for (int o = 0; o < rows; o++)
+                            {
+                                int ch = (grp * g.Og) + i0 + o;
+                                epilogue.Apply(yc + ((nint)o * ohw), cols, ch, ((((nint)n * g.O) + ch) * ohw) + j0);
+                            }
+                        }
                     }
                 }, 2L * tiles.Rows * tiles.Cols * g.Kg * g.Groups);
             }

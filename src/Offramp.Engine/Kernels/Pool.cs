@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Offramp.Engine.Kernels;
 
@@ -98,16 +99,172 @@ internal static class Pool
                 for (int j = 0; j < ow; j++)
                 {
                     var (w0, w1, dw) = AvgBounds(j, w, ow, ww, countIncludePad, adaptive);
-                    T sum = T.Zero;
-                    for (int r = h0; r < h1; r++)
-                    {
-                        sum += TensorPrimitives.Sum(xp.Slice((r * w) + w0, w1 - w0));
-                    }
-
-                    y[(((pl * oh) + i) * ow) + j] = sum / T.CreateTruncating(dh * dw);
+                    y[(((pl * oh) + i) * ow) + j] = WindowSum(xp, w, h0, h1, w0, w1) / T.CreateTruncating(dh * dw);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Sum of the window rows [h0, h1) × columns [w0, w1) of a plane of width <paramref name="w"/>. Windows narrower
+    /// than 8 columns are summed column by column (each column top to bottom from 0, then the column sums left to
+    /// right from 0), the order <see cref="MaxAvgMix"/> reproduces with vectors; wider ones row by row with
+    /// TensorPrimitives.Sum. Average pooling and <see cref="MaxAvgMix"/> share it, so they give the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T WindowSum<T>(ReadOnlySpan<T> xp, int w, int h0, int h1, int w0, int w1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T sum = T.Zero;
+        if (w1 - w0 < 8)
+        {
+            for (int c = w0; c < w1; c++)
+            {
+                T cs = T.Zero;
+                for (int r = h0; r < h1; r++)
+                {
+                    cs += xp[(r * w) + c];
+                }
+
+                sum += cs;
+            }
+
+            return sum;
+        }
+
+        for (int r = h0; r < h1; r++)
+        {
+            sum += TensorPrimitives.Sum(xp.Slice((r * w) + w0, w1 - w0));
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// SDN's mixed pooling in one pass: x: (P, H, W) → y: (P, ⌊H/k⌋, ⌊W/k⌋) with
+    /// y = (max·alpha) + (mean·oneMinusAlpha) over each k × k window (kernel = stride = k, no padding). Max and mean
+    /// are those of <see cref="MaxForward{T}"/> (the first NaN wins) and <see cref="AvgForward{T}"/>
+    /// (<see cref="WindowSum{T}"/> / k²), and the products and sum are the separate ops' float operations, so the
+    /// result is bit-identical to <c>max_pool2d(x, k)·alpha + avg_pool2d(x, k)·(1 − alpha)</c>.
+    /// </summary>
+    /// <remarks>
+    /// For k &lt; 8 each output row first reduces its k input rows column-wise with Vector256 (sums from 0 in row
+    /// order; maxima by "greater than" selection), then each window adds its k column sums left to right — the order
+    /// of <see cref="WindowSum{T}"/> — and takes the largest column maximum. A window whose maximum is ±0 (where
+    /// the sign depends on which zero comes first) and an output row with a NaN use the row-major scalar scan.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MaxAvgMix(ReadOnlySpan<float> x, Span<float> y, int planes, int h, int w, int k, float alpha,
+        float oneMinusAlpha)
+    {
+        int oh = h / k, ow = w / k, cols = ow * k;
+        float div = k * k;
+        bool columns = k < 8 && cols <= 1024;
+        Span<float> cs = columns ? stackalloc float[cols] : default;
+        Span<float> cm = columns ? stackalloc float[cols] : default;
+        for (int pl = 0; pl < planes; pl++)
+        {
+            var xp = x.Slice(pl * h * w, h * w);
+            for (int i = 0; i < oh; i++)
+            {
+                int h0 = i * k, h1 = h0 + k;
+                var yr = y.Slice(((pl * oh) + i) * ow, ow);
+                if (!columns || ColumnReduce(xp.Slice(h0 * w), w, k, cols, cs, cm))
+                {
+                    // Scalar: no column buffers, or a NaN in these rows.
+                    for (int j = 0; j < ow; j++)
+                    {
+                        int w0 = j * k;
+                        float mean = WindowSum(xp, w, h0, h1, w0, w0 + k) / div;
+                        yr[j] = (ScalarMax(xp, w, h0, h1, w0, w0 + k) * alpha) + (mean * oneMinusAlpha);
+                    }
+
+                    continue;
+                }
+
+                for (int j = 0; j < ow; j++)
+                {
+                    int w0 = j * k;
+                    float sum = 0f, best = float.NegativeInfinity;
+                    for (int t = w0; t < w0 + k; t++)
+                    {
+                        sum += cs[t];
+                        best = cm[t] > best ? cm[t] : best;
+                    }
+
+                    if (best == 0f)
+                    {
+                        best = ScalarMax(xp, w, h0, h1, w0, w0 + k); // +0 or −0: the first zero in row-major order
+                    }
+
+                    yr[j] = (best * alpha) + ((sum / div) * oneMinusAlpha);
+                }
+            }
+        }
+    }
+
+    // Column sums (from 0, rows in order) and maxima of k rows of width `cols` starting at rows[0], row stride w.
+    // Returns true when a NaN was seen (the caller then scans the windows one by one).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool ColumnReduce(ReadOnlySpan<float> rows, int w, int k, int cols, Span<float> cs, Span<float> cm)
+    {
+        int c = 0;
+        var nan = Vector256<float>.Zero;
+        for (; c + 8 <= cols; c += 8)
+        {
+            var sum = Vector256<float>.Zero;
+            var max = Vector256.Create(float.NegativeInfinity);
+            for (int r = 0; r < k; r++)
+            {
+                var v = Vector256.Create(rows.Slice((r * w) + c, 8));
+                sum += v;
+                max = Vector256.ConditionalSelect(Vector256.GreaterThan(v, max), v, max);
+                nan |= ~Vector256.Equals(v, v);
+            }
+
+            sum.CopyTo(cs.Slice(c, 8));
+            max.CopyTo(cm.Slice(c, 8));
+        }
+
+        bool anyNaN = nan != Vector256<float>.Zero;
+        for (; c < cols; c++)
+        {
+            float sum = 0f, max = float.NegativeInfinity;
+            for (int r = 0; r < k; r++)
+            {
+                float v = rows[(r * w) + c];
+                sum += v;
+                max = v > max ? v : max;
+                anyNaN |= float.IsNaN(v);
+            }
+
+            cs[c] = sum;
+            cm[c] = max;
+        }
+
+        return anyNaN;
+    }
+
+    // MaxForward's value: the window's first maximum in row-major order, or its first NaN.
+    private static float ScalarMax(ReadOnlySpan<float> xp, int w, int h0, int h1, int w0, int w1)
+    {
+        float best = float.NegativeInfinity;
+        for (int r = h0; r < h1; r++)
+        {
+            foreach (float v in xp.Slice((r * w) + w0, w1 - w0))
+            {
+                if (v > best || float.IsNaN(v))
+                {
+                    best = v;
+                    if (float.IsNaN(v))
+                    {
+                        return v;
+                    }
+                }
+            }
+        }
+
+        return best;
     }
 
     // gy: (P, OH, OW) → gx: (P, H, W), overwritten: each window gets gy / divisor.

@@ -87,6 +87,46 @@ public sealed class Conv2d : Module
         return F.Conv2d(x, Weight, Bias, Stride, Padding, Dilation, Groups);
     }
 
+    /// <summary>
+    /// <c>relu?(bn(this(x)) + residual?)</c>. With <paramref name="bn"/> in eval mode with running statistics this is
+    /// one fused pass (<see cref="F.Conv2dNormAct"/>, bit-identical to the separate ops); in training mode it is the
+    /// modules' own forwards (batch statistics, running-stat updates).
+    /// </summary>
+    /// <param name="x">Input (N, InChannels, H, W).</param>
+    /// <param name="bn">The BatchNorm that follows this convolution.</param>
+    /// <param name="residual">Added after the BatchNorm, or null.</param>
+    /// <param name="relu">Apply ReLU last.</param>
+    /// <returns>(N, OutChannels, OH, OW).</returns>
+    /// <exception cref="ArgumentException">The input's channels are not <see cref="InChannels"/>, or
+    /// <paramref name="bn"/> does not have <see cref="OutChannels"/> features.</exception>
+    public Tensor ForwardNormAct(Tensor x, BatchNorm2d bn, Tensor? residual = null, bool relu = false)
+    {
+        ArgumentNullException.ThrowIfNull(bn);
+        if (bn.NumFeatures != OutChannels)
+        {
+            throw new ArgumentException($"Conv2d(out_channels={OutChannels}) is followed by BatchNorm2d({bn.NumFeatures})");
+        }
+
+        if (bn.Training || bn.RunningMean is null)
+        {
+            var y = bn.Forward(Forward(x));
+            if (residual is not null)
+            {
+                y = y.Add(residual);
+            }
+
+            return relu ? y.Relu() : y;
+        }
+
+        if (x.Rank != 4 || x.Shape[1] != InChannels)
+        {
+            throw new ArgumentException($"Conv2d(in_channels={InChannels}) expects (N, {InChannels}, H, W), got input {Shape.Format(x.Shape)}");
+        }
+
+        return F.Conv2dNormAct(x, Weight, Bias, Stride, Padding, Dilation, Groups, bn.RunningMean, bn.RunningVar!, bn.Weight,
+            bn.Bias, bn.Eps, residual, relu);
+    }
+
     /// <summary>Output spatial size for an input of <paramref name="h"/>×<paramref name="w"/>.</summary>
     public (int H, int W) OutputSize(int h, int w) => (
         (h + 2 * Padding.H - Dilation.H * (KernelSize.H - 1) - 1) / Stride.H + 1,

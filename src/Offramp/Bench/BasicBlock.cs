@@ -41,9 +41,18 @@ public sealed class BasicBlock : Module
     /// <summary>x: (N, C, H, W) → (N, O, H/stride, W/stride).</summary>
     public override Tensor Forward(Tensor x)
     {
-        var o = Bn1.Forward(Conv1.Forward(x)).Relu();
-        o = Bn2.Forward(Conv2.Forward(o));
-        return o.Add(Shortcut.Forward(x)).Relu();
+        if (Bn1.Training)
+        {
+            var o = Bn1.Forward(Conv1.Forward(x)).Relu();
+            o = Bn2.Forward(Conv2.Forward(o));
+            return o.Add(Shortcut.Forward(x)).Relu();
+        }
+
+        // Eval: each conv applies its BatchNorm, the shortcut and the ReLU to its output tiles (bit-identical).
+        var h = Conv1.ForwardNormAct(x, Bn1, relu: true);
+        var identity = Shortcut is Sequential { Count: 2 } s && s[0] is Conv2d proj && s[1] is BatchNorm2d bn
+            ? proj.ForwardNormAct(x, bn) : Shortcut.Forward(x);
+        return Conv2.ForwardNormAct(h, Bn2, identity, relu: true);
     }
 
     /// <summary>MACs per image on an (h, w) input; (h, w) become the output size.</summary>

@@ -52,7 +52,7 @@ public sealed class DualBranchPerceiver : BenchModel
 
     private protected override IReadOnlyList<Tensor> RunExits(Tensor x, int upto)
     {
-        x = Stem.Forward(x);
+        x = ResNetStages.StemForward(Stem, x);
         var z = Latents.Expand(x.Shape[0], Latents.Shape[1], Latents.Shape[2]);
         var outs = new List<Tensor>(upto);
         for (int i = 0; i < upto; i++)

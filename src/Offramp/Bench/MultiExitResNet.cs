@@ -36,7 +36,7 @@ public sealed class MultiExitResNet : BenchModel
 
     private protected override IReadOnlyList<Tensor> RunExits(Tensor x, int upto)
     {
-        x = Stem.Forward(x);
+        x = ResNetStages.StemForward(Stem, x);
         var outs = new List<Tensor>(upto);
         for (int i = 0; i < upto; i++)
         {

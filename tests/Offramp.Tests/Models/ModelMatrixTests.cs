@@ -61,6 +61,50 @@ public class ModelMatrixTests
         Assert.Equal(model.Exits.Count, model.Exits.Select(e => e.Name).Distinct().Count());
     }
 
+    /// <summary>
+    /// Eval mode without gradients takes the fused inference paths (e.g. conv → BatchNorm → residual → ReLU in one
+    /// pass); with gradients recorded the same model runs the separate ops. The logits must be bit-identical, with
+    /// BatchNorm running statistics and affine parameters that are not the identity.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void EvalForward_FusedInference_BitIdenticalToRecordedOps(string name, string head)
+    {
+        var model = Create(name, head);
+        var rng = new Rng(41);
+        foreach (var (bufferName, buffer) in model.NamedBuffers())
+        {
+            if (bufferName.EndsWith("running_mean", StringComparison.Ordinal))
+            {
+                Tensor.Randn(rng, buffer.Shape).Mul(0.1).CopyDataTo(buffer);
+            }
+            else if (bufferName.EndsWith("running_var", StringComparison.Ordinal))
+            {
+                Tensor.Rand(rng, buffer.Shape).Add(0.5).CopyDataTo(buffer);
+            }
+        }
+
+        foreach (var p in model.Parameters().Where(p => p.Rank == 1))
+        {
+            p.Add(Tensor.Randn(rng, p.Shape).Mul(0.2)).CopyDataTo(p); // BatchNorm/LayerNorm affine, biases
+        }
+
+        model.Eval();
+        var x = ModelAssert.Batch(4, 3, model.InputShape);
+        ExitOutputs fused;
+        using (Autograd.NoGrad())
+        {
+            fused = model.ForwardAll(x);
+        }
+
+        var recorded = model.ForwardAll(x.CloneData().WithGrad());
+        for (int k = 0; k < fused.Count; k++)
+        {
+            Assert.True(fused[k].ToArray().AsSpan().SequenceEqual(recorded[k].ToArray()),
+                $"{name}/{head} exit {k}: fused inference differs from the recorded ops");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Models))]
     public void Backward_SumOfEveryExit_ReachesEveryParameter(string name, string head)

@@ -16,6 +16,7 @@
 //   forward carries (as SDN's own only_output does).
 // - Only square feature maps (the official rule takes one input_size); a non-square map is rejected.
 using Offramp.Engine;
+using Offramp.Engine.Functional;
 using Offramp.Engine.Nn;
 
 namespace Offramp.Models.Heads;
@@ -31,9 +32,6 @@ namespace Offramp.Models.Heads;
 /// </remarks>
 public sealed class SdnExitHead : ExitHead
 {
-    private readonly MaxPool2d? _maxPool;
-    private readonly AvgPool2d? _avgPool;
-
     /// <summary>Creates the head for a (C, H, W) = (<paramref name="channels"/>, <paramref name="height"/>,
     /// <paramref name="width"/>) feature map.</summary>
     /// <exception cref="ArgumentException">The map is not square, or a size or count is not positive.</exception>
@@ -52,8 +50,9 @@ public sealed class SdnExitHead : ExitHead
         GridSize = KernelSize > 0 ? height / KernelSize : height;
         if (KernelSize > 0)
         {
-            _maxPool = RegisterModule("max_pool", new MaxPool2d(KernelSize));
-            _avgPool = RegisterModule("avg_pool", new AvgPool2d(KernelSize));
+            // The official module tree; the forward runs both pools as one F.MaxAvgPoolMix.
+            RegisterModule("max_pool", new MaxPool2d(KernelSize));
+            RegisterModule("avg_pool", new AvgPool2d(KernelSize));
             // SDN: self.alpha = nn.Parameter(torch.rand(1))
             Alpha = RegisterParameter("alpha", Init.Uniform(NewTensor(1), rng));
         }
@@ -99,18 +98,17 @@ public sealed class SdnExitHead : ExitHead
                 $"SdnExitHead(in_channels={Channels}, input_size={InputSize}) got input {Shape.Format(x.Shape)}");
         }
 
-        if (Alpha is not null && KernelSize == 1)
+        if (Alpha is not null && KernelSize == 1 && Autograd.ShouldRecord(x, Alpha))
         {
             // k = 1 (sides 4–7): both pools are the identity and alpha·x + (1 − alpha)·x = x, so the pools are skipped;
-            // adding 0·alpha keeps alpha in the graph with the gradient the official mix gives it, Σ g·(max − avg) = 0.
+            // adding 0·alpha keeps alpha in the graph with the gradient the official mix gives it, Σ g·(max − avg) = 0
+            // (only when a graph is recorded: in inference the map is read as it is).
             x = x.Add(Alpha.Mul(0.0));
         }
-        else if (Alpha is not null)
+        else if (Alpha is not null && KernelSize > 1)
         {
-            // SDN: alpha * max_pool(x) + (1 - alpha) * avg_pool(x)
-            var maxp = _maxPool!.Forward(x).Mul(Alpha);
-            var avgp = _avgPool!.Forward(x).Mul(Alpha.Neg().Add(1.0));
-            x = maxp.Add(avgp);
+            // SDN: alpha * max_pool(x) + (1 - alpha) * avg_pool(x) — one fused pass when nothing is recorded.
+            x = F.MaxAvgPoolMix(x, KernelSize, Alpha);
         }
 
         // Explicit sizes, not -1: an empty batch (every sample exited) must still reshape.

@@ -60,8 +60,15 @@ public sealed class BasicBlock : ResNetBlock
     public override Tensor Forward(Tensor x)
     {
         CheckInput(x);
-        var y = Bn1.Forward(Conv1.Forward(x)).Relu();
-        y = Bn2.Forward(Conv2.Forward(y));
-        return AddShortcut(y, x);
+        if (Bn1.Training)
+        {
+            var y = Bn1.Forward(Conv1.Forward(x)).Relu();
+            y = Bn2.Forward(Conv2.Forward(y));
+            return AddShortcut(y, x);
+        }
+
+        // Eval: each conv applies its BatchNorm, the shortcut and the ReLU to its output tiles (bit-identical).
+        var h = Conv1.ForwardNormAct(x, Bn1, relu: true);
+        return Conv2.ForwardNormAct(h, Bn2, Shortcut(x), relu: true);
     }
 }

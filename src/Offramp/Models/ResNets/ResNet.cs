@@ -206,7 +206,7 @@ public sealed class ResNet : MultiExitModel
     /// <inheritdoc/>
     protected override ExitState StartCore(Tensor input)
     {
-        var x = Bn1.Forward(Conv1.Forward(input)).Relu();
+        var x = Conv1.ForwardNormAct(input, Bn1, relu: true);
         if (MaxPool is not null)
         {
             x = MaxPool.Forward(x);
