@@ -118,6 +118,21 @@ public static class ModelOpsQuickBench
                 Offramp.Engine.Kernels.Pool.MaxAvgMix(h.Span, hy, planes, h.Shape[2], h.Shape[3], sdn.KernelSize, 0.3f, 0.7f);
                 return h;
             });
+            var rnd = Tensor.Randn(new Rng(5), h.Shape);
+            Op("  MaxAvgMix randn", () =>
+            {
+                Offramp.Engine.Kernels.Pool.MaxAvgMix(rnd.Span, hy, planes, h.Shape[2], h.Shape[3], sdn.KernelSize, 0.3f, 0.7f);
+                return h;
+            });
+            Op("  MaxAvgMix 1 plane x2048", () =>
+            {
+                for (int i = 0; i < planes; i++)
+                {
+                    Offramp.Engine.Kernels.Pool.MaxAvgMix(rnd.Span.Slice(i * 196, 196), hy.AsSpan(i * 16, 16), 1, 14, 14, 3, 0.3f, 0.7f);
+                }
+
+                return h;
+            });
             Op("  head 0 linear", () => sdn.Linear.Forward(pooled.Reshape(pooled.Shape[0], pooled.Numel / pooled.Shape[0])));
         }
     }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Offramp.Engine.Kernels;
 
@@ -25,8 +26,18 @@ internal static unsafe class Im2ColPanels
     [ThreadStatic]
     private static float[]? t_padded;
 
-    /// <summary>A zero-bordered copy of the input rows one task reads: padded rows [Row0, Row0 + Rows) of Width.</summary>
-    internal readonly record struct Padded(nint Data, int Row0, int Rows, int Width);
+    /// <summary>
+    /// A zero-bordered copy of the input rows one task reads: padded rows [Row0, Row0 + Rows) of Width; End is the
+    /// end of the readable memory (the copy's slack included), which bounds the vector gathers' over-reads.
+    /// </summary>
+    internal readonly record struct Padded(nint Data, int Row0, int Rows, int Width, nint End);
+
+    // Floats of readable slack after a padded copy and of writable slack after a gathered row (vector over-reads
+    // and blend-stores).
+    private const int Slack = 32;
+
+    // Lane indices of the even elements of two Vector512 (the stride-2 gather).
+    private static readonly Vector512<int> EvenLanes = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
 
     // x: (channels, H, W) → the padded rows that output positions [j0, j0 + n) read, for every channel:
     // (channels, rows, W + 2·pW) with zeros in the padding. Without padding the input itself is used.
@@ -37,11 +48,11 @@ internal static unsafe class Im2ColPanels
         int r0 = oh0 * g.Stride.H, r1 = (oh1 * g.Stride.H) + ((g.KH - 1) * g.Dilation.H) + 1; // padded coordinates
         if (g.Padding == (0, 0))
         {
-            return new Padded((nint)x, 0, g.H, g.W);
+            return new Padded((nint)x, 0, g.H, g.W, (nint)(x + ((nint)channels * g.H * g.W)));
         }
 
         int wp = g.W + (2 * g.Padding.W), rows = r1 - r0;
-        float* dst = Buffer(ref t_padded, channels * rows * wp);
+        float* dst = Buffer(ref t_padded, (channels * rows * wp) + Slack);
         for (int c = 0; c < channels; c++)
         {
             float* xc = x + ((nint)c * g.H * g.W);
@@ -62,7 +73,7 @@ internal static unsafe class Im2ColPanels
             }
         }
 
-        return new Padded((nint)dst, r0, rows, wp);
+        return new Padded((nint)dst, r0, rows, wp, (nint)(dst + ((nint)channels * rows * wp) + Slack));
     }
 
     // xp: PadRows of the group's channels; im2col rows [p0, p0 + kc), columns [j0, j0 + n) (the range xp was
@@ -71,7 +82,7 @@ internal static unsafe class Im2ColPanels
     public static void Pack(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, int nr, float* dst)
     {
         int nPad = Gemm.RoundUp(n, nr);
-        float* row = Buffer(ref t_row, nPad);
+        float* row = Buffer(ref t_row, nPad + Slack);
         new Span<float>(row + n, nPad - n).Clear();
         for (int p = 0; p < kc; p++)
         {
@@ -87,7 +98,7 @@ internal static unsafe class Im2ColPanels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackTransposed(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, int nr, float* dst)
     {
-        float* tmp = Buffer(ref t_row, nr * kc);
+        float* tmp = Buffer(ref t_row, (nr * kc) + Slack);
         for (int jr = 0; jr < n; jr += nr)
         {
             int cols = Math.Min(nr, n - jr);
@@ -126,7 +137,8 @@ internal static unsafe class Im2ColPanels
             }
             else
             {
-                for (int q = 0; q < len; q++)
+                int q = sW == 2 && Avx512F.IsSupported ? GatherEven(row + j, src, len, (float*)xp.End) : 0;
+                for (; q < len; q++)
                 {
                     row[j + q] = src[q * sW];
                 }
@@ -135,6 +147,32 @@ internal static unsafe class Im2ColPanels
             j += len;
         }
     }
+
+    // dst[q] = src[2q] for q in [0, len) with AVX-512 (two loads, one two-source permute per 16 values) while the
+    // 32-float loads stay below `end`; a last partial block is blended into dst (dst has Slack floats after len).
+    // Returns how many values it wrote; the caller gathers the rest one by one.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int GatherEven(float* dst, float* src, int len, float* end)
+    {
+        int q = 0;
+        for (; q + 16 <= len && src + (2 * q) + 32 <= end; q += 16)
+        {
+            Evens(src + (2 * q)).Store(dst + q);
+        }
+
+        if (q < len && src + (2 * q) + 32 <= end)
+        {
+            var keep = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(len - q)).AsSingle();
+            Vector512.ConditionalSelect(keep, Evens(src + (2 * q)), Vector512.Load(dst + q)).Store(dst + q);
+            q = len;
+        }
+
+        return q;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Evens(float* p) =>
+        Avx512F.PermuteVar16x32x2(Vector512.Load(p), EvenLanes, Vector512.Load(p + 16));
 
     // row[0 .. nPad) → d[jr·kc .. + nr) for each panel jr (nr is 32, 16 or 4).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -154,85 +154,95 @@ internal static class Pool
     /// the sign depends on which zero comes first) and an output row with a NaN use the row-major scalar scan.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void MaxAvgMix(ReadOnlySpan<float> x, Span<float> y, int planes, int h, int w, int k, float alpha,
+    public static unsafe void MaxAvgMix(ReadOnlySpan<float> x, Span<float> y, int planes, int h, int w, int k, float alpha,
         float oneMinusAlpha)
     {
         int oh = h / k, ow = w / k, cols = ow * k;
         float div = k * k;
         bool columns = k < 8 && cols <= 1024;
-        Span<float> cs = columns ? stackalloc float[cols] : default;
-        Span<float> cm = columns ? stackalloc float[cols] : default;
-        for (int pl = 0; pl < planes; pl++)
+        float* cs = stackalloc float[columns ? cols : 1];
+        float* cm = stackalloc float[columns ? cols : 1];
+        fixed (float* px = x, py = y)
         {
-            var xp = x.Slice(pl * h * w, h * w);
-            for (int i = 0; i < oh; i++)
+            for (int pl = 0; pl < planes; pl++)
             {
-                int h0 = i * k, h1 = h0 + k;
-                var yr = y.Slice(((pl * oh) + i) * ow, ow);
-                if (!columns || ColumnReduce(xp.Slice(h0 * w), w, k, cols, cs, cm))
+                var xs = x.Slice(pl * h * w, h * w);
+                float* xp = px + ((nint)pl * h * w);
+                for (int i = 0; i < oh; i++)
                 {
-                    // Scalar: no column buffers, or a NaN in these rows.
+                    int h0 = i * k, h1 = h0 + k;
+                    float* yr = py + ((nint)((pl * oh) + i) * ow);
+                    if (!columns || ColumnReduce(xp + ((nint)h0 * w), w, k, cols, cs, cm))
+                    {
+                        // Scalar: no column buffers, or a NaN in these rows.
+                        for (int j = 0; j < ow; j++)
+                        {
+                            int w0 = j * k;
+                            float mean = WindowSum(xs, w, h0, h1, w0, w0 + k) / div;
+                            yr[j] = (ScalarMax(xs, w, h0, h1, w0, w0 + k) * alpha) + (mean * oneMinusAlpha);
+                        }
+
+                        continue;
+                    }
+
                     for (int j = 0; j < ow; j++)
                     {
-                        int w0 = j * k;
-                        float mean = WindowSum(xp, w, h0, h1, w0, w0 + k) / div;
-                        yr[j] = (ScalarMax(xp, w, h0, h1, w0, w0 + k) * alpha) + (mean * oneMinusAlpha);
+                        float* s = cs + (j * k), m = cm + (j * k);
+                        float sum = 0f, best = float.NegativeInfinity;
+                        for (int t = 0; t < k; t++)
+                        {
+                            sum += s[t];
+                            best = MathF.Max(best, m[t]); // branch-free; ±0 and NaN never reach here (fallbacks)
+                        }
+
+                        if (best == 0f)
+                        {
+                            best = ScalarMax(xs, w, h0, h1, j * k, (j * k) + k); // ±0: the first zero in row-major order
+                        }
+
+                        yr[j] = (best * alpha) + ((sum / div) * oneMinusAlpha);
                     }
-
-                    continue;
-                }
-
-                for (int j = 0; j < ow; j++)
-                {
-                    int w0 = j * k;
-                    float sum = 0f, best = float.NegativeInfinity;
-                    for (int t = w0; t < w0 + k; t++)
-                    {
-                        sum += cs[t];
-                        best = cm[t] > best ? cm[t] : best;
-                    }
-
-                    if (best == 0f)
-                    {
-                        best = ScalarMax(xp, w, h0, h1, w0, w0 + k); // +0 or −0: the first zero in row-major order
-                    }
-
-                    yr[j] = (best * alpha) + ((sum / div) * oneMinusAlpha);
                 }
             }
         }
     }
 
-    // Column sums (from 0, rows in order) and maxima of k rows of width `cols` starting at rows[0], row stride w.
+    // Column sums (from 0, rows in order) and maxima of k rows of width `cols` starting at `rows`, row stride w.
     // Returns true when a NaN was seen (the caller then scans the windows one by one).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool ColumnReduce(ReadOnlySpan<float> rows, int w, int k, int cols, Span<float> cs, Span<float> cm)
+    private static unsafe bool ColumnReduce(float* rows, int w, int k, int cols, float* cs, float* cm)
     {
+        // Vector blocks of 8 columns; when cols is not a multiple of 8 (and at least 8), the last block is
+        // [cols − 8, cols), overlapping the one before (the same values are written again).
         int c = 0;
         var nan = Vector256<float>.Zero;
-        for (; c + 8 <= cols; c += 8)
+        for (int c0 = 0; cols >= 8 && c < cols; c0 += 8)
         {
+            int b = Math.Min(c0, cols - 8);
             var sum = Vector256<float>.Zero;
             var max = Vector256.Create(float.NegativeInfinity);
-            for (int r = 0; r < k; r++)
+            float* p = rows + b;
+            for (int r = 0; r < k; r++, p += w)
             {
-                var v = Vector256.Create(rows.Slice((r * w) + c, 8));
+                var v = Vector256.Load(p);
                 sum += v;
                 max = Vector256.ConditionalSelect(Vector256.GreaterThan(v, max), v, max);
                 nan |= ~Vector256.Equals(v, v);
             }
 
-            sum.CopyTo(cs.Slice(c, 8));
-            max.CopyTo(cm.Slice(c, 8));
+            sum.Store(cs + b);
+            max.Store(cm + b);
+            c = b + 8;
         }
 
         bool anyNaN = nan != Vector256<float>.Zero;
         for (; c < cols; c++)
         {
             float sum = 0f, max = float.NegativeInfinity;
-            for (int r = 0; r < k; r++)
+            float* p = rows + c;
+            for (int r = 0; r < k; r++, p += w)
             {
-                float v = rows[(r * w) + c];
+                float v = *p;
                 sum += v;
                 max = v > max ? v : max;
                 anyNaN |= float.IsNaN(v);

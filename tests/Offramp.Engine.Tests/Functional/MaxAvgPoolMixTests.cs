@@ -14,11 +14,22 @@ public class MaxAvgPoolMixTests
     [InlineData(3, 17, 16, 16, 4)]
     [InlineData(1, 5, 9, 11, 2)]    // non-square, odd
     [InlineData(2, 3, 28, 28, 7)]
-    [InlineData(1, 40, 8, 8, 8)]    // one window per plane
+    [InlineData(1, 40, 8, 8, 8)]    // one window per plane (no column pass)
+    [InlineData(2, 4, 6, 7, 2)]     // fewer than 8 columns (scalar column pass)
+    [InlineData(2, 8, 16, 16, 2)]   // a multiple of 8 columns
     public void Fused_BitIdenticalToSeparateOps(int n, int c, int h, int w, int k)
     {
         var rng = new Rng(3);
-        var x = Tensor.Randn(rng, [n, c, h, w]);
+        // ReLU'd values with signed zeros: windows whose maximum is +0 or −0 take the row-major scan.
+        var x = Tensor.Randn(rng, [n, c, h, w]).Relu();
+        for (int i = 0; i < x.Numel; i += 7)
+        {
+            if (x.GetFlat(i) == 0)
+            {
+                x.SetFlat(i, -0.0);
+            }
+        }
+
         x.SetFlat(5, float.NaN);
         x.SetFlat(x.Numel - 1, float.NaN);
         foreach (double a in new[] { 0.0, 0.37, 1.0 })

@@ -26,6 +26,10 @@ public class ConvPackedTests
         new[] { 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1 },       // smallest
         new[] { 2, 5, 4, 3, 3, 3, 3, 3, 2, 1, 2, 1, 1, 1 },       // stride larger than some planes
         new[] { 1, 30, 12, 13, 49, 3, 3, 1, 1, 1, 1, 1, 1, 1 },   // Kg = 270 (2 k blocks), O = 49
+        new[] { 2, 16, 28, 28, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1 },   // stride 2, OW 14: vector gather, partial block
+        new[] { 1, 3, 70, 69, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1 },     // stride 2, OW 35: two full blocks + partial, 2 column ranges
+        new[] { 2, 4, 37, 41, 6, 3, 3, 2, 2, 0, 0, 1, 1, 1 },     // stride 2 unpadded: gathers read the input itself up to its end
+        new[] { 3, 8, 33, 33, 9, 1, 1, 2, 2, 0, 0, 1, 1, 1 },     // 1×1 stride 2 on an odd side (last row near the end)
     };
 
     [Theory]
