@@ -11,7 +11,7 @@ namespace Offramp.Benchmarks;
 /// `--quick --model-ops`: where inference time goes in a registered ResNet (default `resnet_fm`) at one batch size:
 /// milliseconds per staged segment (Start + RunToExit k, heads included) and per op kind of the first segment (stem
 /// conv, BatchNorm, ReLU, the SDN head's pools), eval mode, no gradients, median of repeated runs.
-/// Options: `--threads N`, `--batch B` (64), `--model NAME`, `--reps R` (25). Prints the median and the minimum.
+/// Options: `--threads N`, `--batch B` (64), `--model NAME`, `--reps R` (25), `--weights FILE.safetensors` (trained weights instead of the initialisation). Prints the median and the minimum.
 /// </summary>
 public static class ModelOpsQuickBench
 {
@@ -22,6 +22,11 @@ public static class ModelOpsQuickBench
         int n = int.Parse(Arg("--batch", "64"), System.Globalization.CultureInfo.InvariantCulture);
         Reps = int.Parse(Arg("--reps", "25"), System.Globalization.CultureInfo.InvariantCulture);
         var model = (ResNet)ModelRegistry.Create(Arg("--model", "resnet_fm"));
+        if (Array.IndexOf(args, "--weights") >= 0)
+        {
+            Offramp.Engine.IO.StateDictFiles.Load(model, Arg("--weights", ""));
+        }
+
         model.Eval();
         using var noGrad = Autograd.NoGrad();
         var x = Tensor.Randn(new Rng(1), [n, .. model.InputShape]);
