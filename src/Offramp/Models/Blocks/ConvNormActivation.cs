@@ -56,8 +56,10 @@ public sealed class ConvNormActivation : Module
     /// <see cref="InChannels"/>.</exception>
     public override Tensor Forward(Tensor x)
     {
-        var y = Bn.Forward(Conv.Forward(x));
-        return Activation is null ? y : Activation.Forward(y);
+        // Conv + BatchNorm (+ ReLU) in one pass in eval mode (bit-identical); other activations run after it.
+        bool relu = Activation is ReLU;
+        var y = Conv.ForwardNormAct(x, Bn, relu: relu);
+        return Activation is null || relu ? y : Activation.Forward(y);
     }
 
     /// <summary>MACs per sample of <paramref name="conv"/> on an h×w input: O·OH·OW·(C/groups)·KH·KW.</summary>

@@ -123,7 +123,12 @@ public sealed class ResNetPerceiverBackbone : PerceiverBackbone
     public override long CnnHeadMacs => (long)_fc.InFeatures * _fc.OutFeatures;
 
     /// <inheritdoc/>
-    public override Tensor Stem(Tensor x) => _stem.Forward(x);
+    public override Tensor Stem(Tensor x)
+    {
+        // conv1, bn1, act1 fused into one pass in eval mode (bit-identical), then the max pool if there is one.
+        var y = ((Conv2d)_stem[0]).ForwardNormAct(x, (BatchNorm2d)_stem[1], relu: true);
+        return _stem.Count > 3 ? _stem[3].Forward(y) : y;
+    }
 
     /// <inheritdoc/>
     public override Tensor Stage(int i, Tensor x) => _stages[i].Forward(x);
