@@ -15,12 +15,15 @@ namespace Offramp.Benchmarks;
 /// </summary>
 public static class ModelOpsQuickBench
 {
+    // Timed runs per figure (--reps).
+    private static int _reps = 25;
+
     public static void Run(string[] args)
     {
         string Arg(string name, string dflt) => Array.IndexOf(args, name) is int i and >= 0 ? args[i + 1] : dflt;
         Parallelism.Threads = int.Parse(Arg("--threads", Parallelism.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture)), System.Globalization.CultureInfo.InvariantCulture);
         int n = int.Parse(Arg("--batch", "64"), System.Globalization.CultureInfo.InvariantCulture);
-        Reps = int.Parse(Arg("--reps", "25"), System.Globalization.CultureInfo.InvariantCulture);
+        _reps = int.Parse(Arg("--reps", "25"), System.Globalization.CultureInfo.InvariantCulture);
         var model = (ResNet)ModelRegistry.Create(Arg("--model", "resnet_fm"));
         if (Array.IndexOf(args, "--weights") >= 0)
         {
@@ -40,7 +43,7 @@ public static class ModelOpsQuickBench
             samples[i] = [];
         }
 
-        for (int r = 0; r < Reps; r++)
+        for (int r = 0; r < _reps; r++)
         {
             using var step = TensorMemory.Step();
             var sw = Stopwatch.StartNew();
@@ -67,7 +70,7 @@ public static class ModelOpsQuickBench
             chain[i] = [];
         }
 
-        for (int r = 0; r < Reps; r++)
+        for (int r = 0; r < _reps; r++)
         {
             using var step = TensorMemory.Step();
             var sw = Stopwatch.StartNew();
@@ -115,29 +118,7 @@ public static class ModelOpsQuickBench
             var pooled = Offramp.Engine.Functional.F.MaxAvgPoolMix(h, sdn.KernelSize, alpha);
             Op("  max_pool2d alone", () => Offramp.Engine.Functional.F.MaxPool2d(h, sdn.KernelSize, sdn.KernelSize));
             Op("  avg_pool2d alone", () => Offramp.Engine.Functional.F.AvgPool2d(h, sdn.KernelSize, sdn.KernelSize));
-            Op("  h.Sum()", () => h.Sum());
-            var hy = new float[h.Numel / 9];
-            int planes = h.Shape[0] * h.Shape[1];
-            Op("  Pool.MaxAvgMix 1 thr", () =>
-            {
-                Offramp.Engine.Kernels.Pool.MaxAvgMix(h.Span, hy, planes, h.Shape[2], h.Shape[3], sdn.KernelSize, 0.3f, 0.7f);
-                return h;
-            });
-            var rnd = Tensor.Randn(new Rng(5), h.Shape);
-            Op("  MaxAvgMix randn", () =>
-            {
-                Offramp.Engine.Kernels.Pool.MaxAvgMix(rnd.Span, hy, planes, h.Shape[2], h.Shape[3], sdn.KernelSize, 0.3f, 0.7f);
-                return h;
-            });
-            Op("  MaxAvgMix 1 plane x2048", () =>
-            {
-                for (int i = 0; i < planes; i++)
-                {
-                    Offramp.Engine.Kernels.Pool.MaxAvgMix(rnd.Span.Slice(i * 196, 196), hy.AsSpan(i * 16, 16), 1, 14, 14, 3, 0.3f, 0.7f);
-                }
-
-                return h;
-            });
+            Op("  h.Sum() (one pass)", () => h.Sum());
             Op("  head 0 linear", () => sdn.Linear.Forward(pooled.Reshape(pooled.Shape[0], pooled.Numel / pooled.Shape[0])));
         }
     }
@@ -145,7 +126,7 @@ public static class ModelOpsQuickBench
     private static void Op(string name, Func<Tensor> f)
     {
         var t = new List<double>();
-        for (int r = 0; r < Reps; r++)
+        for (int r = 0; r < _reps; r++)
         {
             using var step = TensorMemory.Step();
             var sw = Stopwatch.StartNew();
@@ -155,8 +136,6 @@ public static class ModelOpsQuickBench
 
         Console.WriteLine($"  {name,-18} {Median(t)}");
     }
-
-    private static int Reps = 25;
 
     private static string Median(List<double> v) => $"{DynamicRunner.Median([.. v]),7:F3} (min {v.Min(),7:F3})";
 }

@@ -27,7 +27,8 @@ public static partial class F
     /// <param name="residual">Added after the BatchNorm, or null.</param>
     /// <param name="relu">Apply ReLU last.</param>
     /// <returns>(N, O, OH, OW).</returns>
-    /// <exception cref="ArgumentException">Shapes or types disagree (the messages of the separate ops).</exception>
+    /// <exception cref="ArgumentException">Shapes or types disagree: the convolution's checks, and the BatchNorm
+    /// tensors must be (O,) float32 (in the fallback, the separate ops' own messages).</exception>
     public static unsafe Tensor Conv2dNormAct(Tensor x, Tensor w, Tensor? b, (int H, int W) stride, (int H, int W) padding,
         (int H, int W) dilation, int groups, Tensor runningMean, Tensor runningVar, Tensor? bnWeight, Tensor? bnBias,
         double eps, Tensor? residual = null, bool relu = false)

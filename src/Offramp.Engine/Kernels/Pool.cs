@@ -158,6 +158,12 @@ internal static class Pool
         float oneMinusAlpha)
     {
         int oh = h / k, ow = w / k, cols = ow * k;
+        if (x.Length < planes * h * w || y.Length < planes * oh * ow)
+        {
+            throw new ArgumentException($"MaxAvgMix: {planes} planes of {h}×{w} (k = {k}) need {planes * h * w} inputs and " +
+                $"{planes * oh * ow} outputs, got {x.Length} and {y.Length}");
+        }
+
         float div = k * k;
         bool columns = k < 8 && cols <= 1024;
         float* cs = stackalloc float[columns ? cols : 1];
@@ -192,7 +198,7 @@ internal static class Pool
                         for (int t = 0; t < k; t++)
                         {
                             sum += s[t];
-                            best = MathF.Max(best, m[t]); // branch-free; ±0 and NaN never reach here (fallbacks)
+                            best = MathF.Max(best, m[t]); // branch-free: NaN rows took the scalar path, ±0 is redone below
                         }
 
                         if (best == 0f)

@@ -38,13 +38,13 @@ internal static class ResNetStages
         return (stem, stages);
     }
 
-    /// <summary>
-    /// Per stage i: the MACs per image of stage i (stage 0 includes the stem), and its output (C, H, W).
-    /// </summary>
     /// <summary>The stem of <see cref="Make"/> (conv, BatchNorm, ReLU); fused into one pass in eval mode.</summary>
     public static Tensor StemForward(Sequential stem, Tensor x) =>
         ((Conv2d)stem[0]).ForwardNormAct(x, (BatchNorm2d)stem[1], relu: true);
 
+    /// <summary>
+    /// Per stage i: the MACs per image of stage i (stage 0 includes the stem), and its output (C, H, W).
+    /// </summary>
     public static (long Macs, int C, int H, int W)[] StageMacs(Sequential stem, ModuleList<Sequential> stages, int h, int w)
     {
         var result = new (long, int, int, int)[stages.Count];

@@ -24,6 +24,7 @@ public class ConvNormActTests
         new[] { 2, 16, 28, 28, 32, 1, 1, 2, 2, 0, 0, 1, 1, 1 },   // 1×1 stride 2 (projection shortcut)
         new[] { 4, 17, 6, 6, 19, 1, 1, 1, 1, 0, 0, 1, 1, 1 },     // pointwise, odd sizes
         new[] { 3, 12, 9, 9, 12, 3, 3, 2, 2, 1, 1, 1, 1, 12 },    // depthwise, stride 2
+        new[] { 2, 6, 7, 8, 12, 3, 3, 1, 1, 1, 1, 1, 1, 6 },      // depthwise with channel multiplier 2 (O = 2C)
         new[] { 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1 },       // smallest
     };
 

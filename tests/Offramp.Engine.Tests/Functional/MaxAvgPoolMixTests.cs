@@ -17,6 +17,8 @@ public class MaxAvgPoolMixTests
     [InlineData(1, 40, 8, 8, 8)]    // one window per plane (no column pass)
     [InlineData(2, 4, 6, 7, 2)]     // fewer than 8 columns (scalar column pass)
     [InlineData(2, 8, 16, 16, 2)]   // a multiple of 8 columns
+    [InlineData(1, 3, 17, 19, 8)]   // k = 8: scalar windows, 2×2 of them
+    [InlineData(1, 2, 4, 1030, 2)]  // more than 1024 columns: scalar windows
     public void Fused_BitIdenticalToSeparateOps(int n, int c, int h, int w, int k)
     {
         var rng = new Rng(3);

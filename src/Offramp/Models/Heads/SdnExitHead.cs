@@ -102,7 +102,8 @@ public sealed class SdnExitHead : ExitHead
         {
             // k = 1 (sides 4–7): both pools are the identity and alpha·x + (1 − alpha)·x = x, so the pools are skipped;
             // adding 0·alpha keeps alpha in the graph with the gradient the official mix gives it, Σ g·(max − avg) = 0
-            // (only when a graph is recorded: in inference the map is read as it is).
+            // (only when a graph is recorded: in inference the map is read as it is, which differs from x + 0·alpha only
+            // for a −0 input or a non-finite alpha — never after a ReLU with a trained alpha).
             x = x.Add(Alpha.Mul(0.0));
         }
         else if (Alpha is not null && KernelSize > 1)

@@ -83,13 +83,13 @@ public abstract class ResNetBlock : Module
         }
     }
 
-    /// <summary>relu(residual + shortcut(x)): the end of every block.</summary>
     /// <summary>
     /// The shortcut of <paramref name="x"/>: x itself, or the projection (1×1 conv + BatchNorm, fused in eval mode).
     /// </summary>
     private protected Tensor Shortcut(Tensor x) =>
         Downsample is null ? x : ((Conv2d)Downsample[0]).ForwardNormAct(x, (BatchNorm2d)Downsample[1]);
 
+    /// <summary>relu(residual + shortcut(x)): the end of every block.</summary>
     private protected Tensor AddShortcut(Tensor residual, Tensor x)
     {
         var identity = Downsample is null ? x : Downsample.Forward(x);
