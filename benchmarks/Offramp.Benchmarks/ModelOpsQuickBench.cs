@@ -63,6 +63,44 @@ public static class ModelOpsQuickBench
             Console.WriteLine($"  segment {k} ({model.Exits[k].Name,-10}) {Median(samples[k + 1])}");
         }
 
+        // The dynamic runner's path with compaction: 80 % of the rows go on after exit 0 and 63 % after exit 1 (about
+        // the 75 % budget's split), each piece timed: where the time beyond "segment time × rows kept" goes.
+        if (model.Exits.Count == 3)
+        {
+            var dyn = new List<double>[5];
+            for (int i = 0; i < dyn.Length; i++)
+            {
+                dyn[i] = [];
+            }
+
+            int[] keep1 = [.. Enumerable.Range(0, n).Where(i => i % 5 != 0)];
+            int n2 = (int)Math.Round(0.63 * n);
+            int[] keep2 = [.. Enumerable.Range(0, keep1.Length).Where(i => i < n2)];
+            for (int r = 0; r < _reps; r++)
+            {
+                using var step = TensorMemory.Step();
+                var sw = Stopwatch.StartNew();
+                var st = model.Start(x);
+                model.RunToExit(st, 0);
+                dyn[0].Add(sw.Elapsed.TotalMilliseconds);
+                sw.Restart();
+                st = st.Keep(keep1);
+                dyn[1].Add(sw.Elapsed.TotalMilliseconds);
+                sw.Restart();
+                model.RunToExit(st, 1);
+                dyn[2].Add(sw.Elapsed.TotalMilliseconds);
+                sw.Restart();
+                st = st.Keep(keep2);
+                dyn[3].Add(sw.Elapsed.TotalMilliseconds);
+                sw.Restart();
+                model.RunToExit(st, 2);
+                dyn[4].Add(sw.Elapsed.TotalMilliseconds);
+            }
+
+            Console.WriteLine($"  dynamic ({keep1.Length} then {keep2.Length} rows): start+seg0 {Median(dyn[0])}, keep {Median(dyn[1])}, " +
+                $"seg1 {Median(dyn[2])}, keep {Median(dyn[3])}, seg2 {Median(dyn[4])}");
+        }
+
         // The first segment as a chain of timed pieces in one step (each piece reads its predecessor's fresh output).
         var chain = new List<double>[4];
         for (int i = 0; i < chain.Length; i++)
