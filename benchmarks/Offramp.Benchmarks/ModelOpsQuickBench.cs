@@ -36,12 +36,7 @@ public static class ModelOpsQuickBench
         Console.WriteLine($"{model.GetType().Name} {Arg("--model", "resnet_fm")}, batch {n}, threads {Parallelism.Threads}; median ms");
 
         // Segments, as ExitLatency and the dynamic runner run them.
-        var seg = new double[model.Exits.Count + 1];
-        var samples = new List<double>[seg.Length];
-        for (int i = 0; i < seg.Length; i++)
-        {
-            samples[i] = [];
-        }
+        var samples = Lists(model.Exits.Count + 1);
 
         for (int r = 0; r < _reps; r++)
         {
@@ -67,11 +62,7 @@ public static class ModelOpsQuickBench
         // the 75 % budget's split), each piece timed: where the time beyond "segment time × rows kept" goes.
         if (model.Exits.Count == 3)
         {
-            var dyn = new List<double>[5];
-            for (int i = 0; i < dyn.Length; i++)
-            {
-                dyn[i] = [];
-            }
+            var dyn = Lists(5);
 
             int[] keep1 = [.. Enumerable.Range(0, n).Where(i => i % 5 != 0)];
             int n2 = (int)Math.Round(0.63 * n);
@@ -80,21 +71,23 @@ public static class ModelOpsQuickBench
             {
                 using var step = TensorMemory.Step();
                 var sw = Stopwatch.StartNew();
+                void Lap(int piece)
+                {
+                    dyn[piece].Add(sw.Elapsed.TotalMilliseconds);
+                    sw.Restart();
+                }
+
                 var st = model.Start(x);
                 model.RunToExit(st, 0);
-                dyn[0].Add(sw.Elapsed.TotalMilliseconds);
-                sw.Restart();
+                Lap(0);
                 st = st.Keep(keep1);
-                dyn[1].Add(sw.Elapsed.TotalMilliseconds);
-                sw.Restart();
+                Lap(1);
                 model.RunToExit(st, 1);
-                dyn[2].Add(sw.Elapsed.TotalMilliseconds);
-                sw.Restart();
+                Lap(2);
                 st = st.Keep(keep2);
-                dyn[3].Add(sw.Elapsed.TotalMilliseconds);
-                sw.Restart();
+                Lap(3);
                 model.RunToExit(st, 2);
-                dyn[4].Add(sw.Elapsed.TotalMilliseconds);
+                Lap(4);
             }
 
             Console.WriteLine($"  dynamic ({keep1.Length} then {keep2.Length} rows): start+seg0 {Median(dyn[0])}, keep {Median(dyn[1])}, " +
@@ -102,11 +95,7 @@ public static class ModelOpsQuickBench
         }
 
         // The first segment as a chain of timed pieces in one step (each piece reads its predecessor's fresh output).
-        var chain = new List<double>[4];
-        for (int i = 0; i < chain.Length; i++)
-        {
-            chain[i] = [];
-        }
+        var chain = Lists(4);
 
         for (int r = 0; r < _reps; r++)
         {
@@ -160,6 +149,8 @@ public static class ModelOpsQuickBench
             Op("  head 0 linear", () => sdn.Linear.Forward(pooled.Reshape(pooled.Shape[0], pooled.Numel / pooled.Shape[0])));
         }
     }
+
+    private static List<double>[] Lists(int count) => [.. Enumerable.Range(0, count).Select(_ => new List<double>())];
 
     private static void Op(string name, Func<Tensor> f)
     {
