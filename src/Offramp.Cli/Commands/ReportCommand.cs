@@ -27,7 +27,9 @@ internal static class ReportCommand
         var family = new Option<string>("--family") { Description = "Exit-distribution generator: msdnet or dyn_perceiver [msdnet]", DefaultValueFactory = _ => "msdnet" };
         family.AcceptOnlyFromAmong("msdnet", "dyn_perceiver");
         var speedSamples = new Option<int>("--speed-samples") { Description = "Test images timed per budget at batch 64 (a quarter of them at batch 1 and in the anytime run); 0 skips both [1024]", DefaultValueFactory = _ => 1024 };
-        var repeats = new Option<int>("--repeats") { Description = "Timed repeats per measurement (median) [3]", DefaultValueFactory = _ => 3 };
+        // 9, not 3: a batch's first dynamic run rents buffers of new sizes (compaction changes the batch), and on this
+        // noisy 2-core machine a median of 3 moved the batch-64 speed-up ratios by up to 0.1 between runs.
+        var repeats = new Option<int>("--repeats") { Description = "Timed repeats per measurement (median) [9]", DefaultValueFactory = _ => 9 };
         var deadline = new Option<double?>("--deadline-ms") { Description = "Deadline of the anytime section, per image [the measured batch-1 time to the last exit]", HelpName = "MS" };
         var weights = new Option<FileInfo?>("--weights") { Description = "Weights file [RUN/model.safetensors, else the latest checkpoint]", HelpName = "FILE" };
         foreach (var o in new Option[] { budget, family, speedSamples, repeats, deadline, weights })
