@@ -37,18 +37,16 @@ public static class ModelOpsQuickBench
 
         // Segments, as ExitLatency and the dynamic runner run them.
         var samples = Lists(model.Exits.Count + 1);
-
         for (int r = 0; r < _reps; r++)
         {
             using var step = TensorMemory.Step();
             var sw = Stopwatch.StartNew();
             var st = model.Start(x);
-            samples[0].Add(sw.Elapsed.TotalMilliseconds);
+            Lap(sw, samples[0]);
             for (int k = 0; k < model.Exits.Count; k++)
             {
-                sw.Restart();
                 model.RunToExit(st, k);
-                samples[k + 1].Add(sw.Elapsed.TotalMilliseconds);
+                Lap(sw, samples[k + 1]);
             }
         }
 
@@ -71,23 +69,17 @@ public static class ModelOpsQuickBench
             {
                 using var step = TensorMemory.Step();
                 var sw = Stopwatch.StartNew();
-                void Lap(int piece)
-                {
-                    dyn[piece].Add(sw.Elapsed.TotalMilliseconds);
-                    sw.Restart();
-                }
-
                 var st = model.Start(x);
                 model.RunToExit(st, 0);
-                Lap(0);
+                Lap(sw, dyn[0]);
                 st = st.Keep(keep1);
-                Lap(1);
+                Lap(sw, dyn[1]);
                 model.RunToExit(st, 1);
-                Lap(2);
+                Lap(sw, dyn[2]);
                 st = st.Keep(keep2);
-                Lap(3);
+                Lap(sw, dyn[3]);
                 model.RunToExit(st, 2);
-                Lap(4);
+                Lap(sw, dyn[4]);
             }
 
             Console.WriteLine($"  dynamic ({keep1.Length} then {keep2.Length} rows): start+seg0 {Median(dyn[0])}, keep {Median(dyn[1])}, " +
@@ -96,22 +88,18 @@ public static class ModelOpsQuickBench
 
         // The first segment as a chain of timed pieces in one step (each piece reads its predecessor's fresh output).
         var chain = Lists(4);
-
         for (int r = 0; r < _reps; r++)
         {
             using var step = TensorMemory.Step();
             var sw = Stopwatch.StartNew();
             var s0 = model.Conv1.ForwardNormAct(x, model.Bn1, relu: true);
-            chain[0].Add(sw.Elapsed.TotalMilliseconds);
-            sw.Restart();
+            Lap(sw, chain[0]);
             var s1 = model.Blocks[0].Forward(s0);
-            chain[1].Add(sw.Elapsed.TotalMilliseconds);
-            sw.Restart();
+            Lap(sw, chain[1]);
             model.Heads[0].Forward(s1);
-            chain[2].Add(sw.Elapsed.TotalMilliseconds);
-            sw.Restart();
+            Lap(sw, chain[2]);
             model.Blocks[1].Forward(s1);
-            chain[3].Add(sw.Elapsed.TotalMilliseconds);
+            Lap(sw, chain[3]);
         }
 
         Console.WriteLine($"  chain: stem {Median(chain[0])}, block 0 {Median(chain[1])}, head 0 {Median(chain[2])}, block 1 {Median(chain[3])}");
@@ -148,6 +136,13 @@ public static class ModelOpsQuickBench
             Op("  h.Sum() (one pass)", () => h.Sum());
             Op("  head 0 linear", () => sdn.Linear.Forward(pooled.Reshape(pooled.Shape[0], pooled.Numel / pooled.Shape[0])));
         }
+    }
+
+    // Records the stopwatch's time since the last lap into `into` and restarts it.
+    private static void Lap(Stopwatch sw, List<double> into)
+    {
+        into.Add(sw.Elapsed.TotalMilliseconds);
+        sw.Restart();
     }
 
     private static List<double>[] Lists(int count) => [.. Enumerable.Range(0, count).Select(_ => new List<double>())];

@@ -27,8 +27,7 @@ public static partial class F
     /// <param name="residual">Added after the BatchNorm, or null.</param>
     /// <param name="relu">Apply ReLU last.</param>
     /// <returns>(N, O, OH, OW).</returns>
-    /// <exception cref="ArgumentException">Shapes or types disagree: the convolution's checks, and the BatchNorm
-    /// tensors must be (O,) float32 (in the fallback, the separate ops' own messages).</exception>
+    /// <exception cref="ArgumentException">Shapes or types disagree (the separate ops' checks and messages).</exception>
     public static unsafe Tensor Conv2dNormAct(Tensor x, Tensor w, Tensor? b, (int H, int W) stride, (int H, int W) padding,
         (int H, int W) dilation, int groups, Tensor runningMean, Tensor runningVar, Tensor? bnWeight, Tensor? bnBias,
         double eps, Tensor? residual = null, bool relu = false)
@@ -41,43 +40,29 @@ public static partial class F
             && (residual is null || (residual.DType == DType.Float32 && residual.Shape.AsSpan().SequenceEqual(yShape)));
         if (!fused)
         {
-            var y = BatchNorm(Conv2d(x, w, b, stride, padding, dilation, groups), runningMean, runningVar, bnWeight, bnBias,
-                training: false, eps: eps);
-            if (residual is not null)
-            {
-                y = y.Add(residual);
-            }
-
-            return relu ? y.Relu() : y;
+            return ResidualRelu(BatchNorm(Conv2d(x, w, b, stride, padding, dilation, groups), runningMean, runningVar, bnWeight,
+                bnBias, training: false, eps: eps), residual, relu);
         }
 
-        // The checks F.BatchNorm makes on its per-channel tensors, against the convolution's output shape.
-        foreach (var (p, name) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (bnWeight, "weight"), (bnBias, "bias") })
-        {
-            if (p is not null && (p.Rank != 1 || p.Shape[0] != g.O || p.DType != DType.Float32))
-            {
-                throw new ArgumentException($"batch_norm: {name} must be ({g.O},) float32 for input {Shape.Format(yShape)}, " +
-                    $"got {Shape.Format(p.Shape)} {p.DType}");
-            }
-        }
+        // F.BatchNorm's checks of its per-channel tensors, against the convolution's output.
+        CheckChannelParam(x.DType, yShape, runningMean, g.O, "running_mean");
+        CheckChannelParam(x.DType, yShape, runningVar, g.O, "running_var");
+        CheckChannelParam(x.DType, yShape, bnWeight, g.O, "weight");
+        CheckChannelParam(x.DType, yShape, bnBias, g.O, "bias");
 
-        // Per-channel operands exactly as Norm.BatchNormForward computes them in float32.
-        var mean = runningMean.Span.ToArray();
+        // Per-channel operands exactly as Norm.BatchNormForward computes them.
         var scale = new float[g.O];
         var shift = new float[g.O];
         var variance = runningVar.Span;
         var bw = bnWeight is null ? default : bnWeight.Span;
         var bb = bnBias is null ? default : bnBias.Span;
-        float e = (float)eps;
         for (int ch = 0; ch < g.O; ch++)
         {
-            float rs = 1f / MathF.Sqrt(variance[ch] + e);
-            scale[ch] = bw.IsEmpty ? rs : rs * bw[ch];
-            shift[ch] = bb.IsEmpty ? 0f : bb[ch];
+            (_, scale[ch], shift[ch]) = Norm.ChannelAffine(variance[ch], (float)eps, bw, bb, ch);
         }
 
         var output = TensorMemory.Uninitialized(yShape);
-        fixed (float* pm = mean, ps = scale, pt = shift, pr = residual is null ? default : residual.Span)
+        fixed (float* pm = runningMean.Span, ps = scale, pt = shift, pr = residual is null ? default : residual.Span)
         {
             var epilogue = new ConvEpilogue(pm, ps, pt, residual is null ? null : pr, relu);
             var bs = b is null ? default : b.Span;
@@ -96,5 +81,16 @@ public static partial class F
         }
 
         return output;
+    }
+
+    /// <summary>The unfused tail of <see cref="Conv2dNormAct"/>: <c>relu?(y + residual?)</c> as separate ops.</summary>
+    internal static Tensor ResidualRelu(Tensor y, Tensor? residual, bool relu)
+    {
+        if (residual is not null)
+        {
+            y = y.Add(residual);
+        }
+
+        return relu ? y.Relu() : y;
     }
 }

@@ -38,10 +38,10 @@ public static partial class F
 
         int n = x.Shape[0], c = x.Shape[1];
         int s = Shape.Numel(x.Shape.AsSpan(2));
-        CheckChannelParam(x, runningMean, c, "running_mean");
-        CheckChannelParam(x, runningVar, c, "running_var");
-        CheckChannelParam(x, weight, c, "weight");
-        CheckChannelParam(x, bias, c, "bias");
+        CheckChannelParam(x.DType, x.Shape, runningMean, c, "running_mean");
+        CheckChannelParam(x.DType, x.Shape, runningVar, c, "running_var");
+        CheckChannelParam(x.DType, x.Shape, weight, c, "weight");
+        CheckChannelParam(x.DType, x.Shape, bias, c, "bias");
         if ((runningMean is null) != (runningVar is null))
         {
             throw new ArgumentException("batch_norm: give both running_mean and running_var, or neither");
@@ -62,7 +62,8 @@ public static partial class F
             : BatchNormImpl<double>(x, runningMean, runningVar, weight, bias, training, momentum, eps, n, c, s);
     }
 
-    private static void CheckChannelParam(Tensor x, Tensor? p, int c, string name)
+    // A per-channel BatchNorm tensor (running stats, weight, bias) for an input of this dtype and shape with c channels.
+    private static void CheckChannelParam(DType dtype, int[] inputShape, Tensor? p, int c, string name)
     {
         if (p is null)
         {
@@ -71,10 +72,13 @@ public static partial class F
 
         if (p.Rank != 1 || p.Shape[0] != c)
         {
-            throw new ArgumentException($"batch_norm: {name} must be ({c},) for input {Shape.Format(x.Shape)}, got {Shape.Format(p.Shape)}");
+            throw new ArgumentException($"batch_norm: {name} must be ({c},) for input {Shape.Format(inputShape)}, got {Shape.Format(p.Shape)}");
         }
 
-        x.CheckSameDType(p, "batch_norm " + name);
+        if (p.DType != dtype)
+        {
+            throw new ArgumentException($"batch_norm {name}: dtype mismatch {dtype.Name()} vs {p.DType.Name()}");
+        }
     }
 
     private static Tensor BatchNormImpl<T>(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,

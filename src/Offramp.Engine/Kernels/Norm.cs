@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Offramp.Engine.Kernels;
@@ -119,6 +120,19 @@ internal static class Norm
         }
     }
 
+    /// <summary>
+    /// Channel <paramref name="ch"/>'s BatchNorm operands for variance <paramref name="v"/>: 1/√(v + eps), the scale
+    /// (that times the weight, if any) and the shift (the bias, or 0); y = ((x − mean)·scale) + shift. Shared with
+    /// the fused inference convolution so both compute the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (T Rstd, T Scale, T Shift) ChannelAffine<T>(T v, T eps, ReadOnlySpan<T> w, ReadOnlySpan<T> b, int ch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T rs = T.One / T.Sqrt(v + eps);
+        return (rs, w.IsEmpty ? rs : rs * w[ch], b.IsEmpty ? T.Zero : b[ch]);
+    }
+
     // x, y: (N, C, S); w, b: (C) or empty; mean, var, rstd: (C); channels [c0, c1) only.
     // batchStats: mean and biased var over the N·S values of each channel are computed and written to mean, var;
     // otherwise mean, var are read (running statistics). y = (x − mean)·rstd·w + b, rstd = 1/√(var + eps).
@@ -157,10 +171,8 @@ internal static class Norm
                 v = var[ch];
             }
 
-            T rs = T.One / T.Sqrt(v + eps);
+            var (rs, scale, shift) = ChannelAffine(v, eps, w, b, ch);
             rstd[ch] = rs;
-            T scale = w.IsEmpty ? rs : rs * w[ch];
-            T shift = b.IsEmpty ? T.Zero : b[ch];
             for (int i = 0; i < n; i++)
             {
                 var yr = y.Slice((i * c + ch) * s, s);

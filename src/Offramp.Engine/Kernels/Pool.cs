@@ -39,32 +39,41 @@ internal static class Pool
                 for (int j = 0; j < ow; j++)
                 {
                     var (w0, w1) = adaptive ? Bin(j, w, ow) : Window(j, w, ww.K, ww.S, ww.P);
-                    T best = T.NegativeInfinity;
-                    int bi = (h0 * w) + w0;
-                    for (int r = h0; r < h1; r++)
-                    {
-                        for (int c = w0; c < w1; c++)
-                        {
-                            T v = xp[(r * w) + c];
-                            if (v > best || T.IsNaN(v))
-                            {
-                                best = v;
-                                bi = (r * w) + c;
-                                if (T.IsNaN(v))
-                                {
-                                    goto Done;
-                                }
-                            }
-                        }
-                    }
-
-                Done:
                     int o = (((pl * oh) + i) * ow) + j;
-                    y[o] = best;
-                    arg[o] = bi;
+                    y[o] = WindowMax(xp, w, h0, h1, w0, w1, out arg[o]);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The window's first maximum in row-major order, or its first NaN (which ends the scan), and its index in the
+    /// plane (the window's first position when every value is −∞). Max pooling and <see cref="MaxAvgMix"/> share it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T WindowMax<T>(ReadOnlySpan<T> xp, int w, int h0, int h1, int w0, int w1, out int index)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T best = T.NegativeInfinity;
+        index = (h0 * w) + w0;
+        for (int r = h0; r < h1; r++)
+        {
+            for (int c = w0; c < w1; c++)
+            {
+                T v = xp[(r * w) + c];
+                if (v > best || T.IsNaN(v))
+                {
+                    best = v;
+                    index = (r * w) + c;
+                    if (T.IsNaN(v))
+                    {
+                        return best;
+                    }
+                }
+            }
+        }
+
+        return best;
     }
 
     // gy: (P, OH, OW), arg from MaxForward → gx: (P, H, W), overwritten: gx[arg] += gy (windows may overlap).
@@ -185,7 +194,7 @@ internal static class Pool
                         {
                             int w0 = j * k;
                             float mean = WindowSum(xs, w, h0, h1, w0, w0 + k) / div;
-                            yr[j] = (ScalarMax(xs, w, h0, h1, w0, w0 + k) * alpha) + (mean * oneMinusAlpha);
+                            yr[j] = (WindowMax(xs, w, h0, h1, w0, w0 + k, out _) * alpha) + (mean * oneMinusAlpha);
                         }
 
                         continue;
@@ -203,7 +212,7 @@ internal static class Pool
 
                         if (best == 0f)
                         {
-                            best = ScalarMax(xs, w, h0, h1, j * k, (j * k) + k); // ±0: the first zero in row-major order
+                            best = WindowMax(xs, w, h0, h1, j * k, (j * k) + k, out _); // ±0: the first zero in row-major order
                         }
 
                         yr[j] = (best * alpha) + ((sum / div) * oneMinusAlpha);
@@ -261,27 +270,6 @@ internal static class Pool
         return anyNaN;
     }
 
-    // MaxForward's value: the window's first maximum in row-major order, or its first NaN.
-    private static float ScalarMax(ReadOnlySpan<float> xp, int w, int h0, int h1, int w0, int w1)
-    {
-        float best = float.NegativeInfinity;
-        for (int r = h0; r < h1; r++)
-        {
-            foreach (float v in xp.Slice((r * w) + w0, w1 - w0))
-            {
-                if (v > best || float.IsNaN(v))
-                {
-                    best = v;
-                    if (float.IsNaN(v))
-                    {
-                        return v;
-                    }
-                }
-            }
-        }
-
-        return best;
-    }
 
     // gy: (P, OH, OW) → gx: (P, H, W), overwritten: each window gets gy / divisor.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

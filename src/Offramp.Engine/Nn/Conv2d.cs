@@ -109,13 +109,7 @@ public sealed class Conv2d : Module
 
         if (bn.Training || bn.RunningMean is null)
         {
-            var y = bn.Forward(Forward(x));
-            if (residual is not null)
-            {
-                y = y.Add(residual);
-            }
-
-            return relu ? y.Relu() : y;
+            return F.ResidualRelu(bn.Forward(Forward(x)), residual, relu);
         }
 
         if (x.Rank != 4 || x.Shape[1] != InChannels)
