@@ -11,6 +11,10 @@ else if (args.Contains("--quick") && args.Contains("--model-ops"))
 {
     ModelOpsQuickBench.Run(args);
 }
+else if (args.Contains("--quick") && args.Contains("--train-ops"))
+{
+    TrainOpsQuickBench.Run(args);
+}
 else if (args.Contains("--quick") && args.Contains("--depthwise"))
 {
     DepthwiseQuickBench.Run(args);

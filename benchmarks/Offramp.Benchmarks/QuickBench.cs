@@ -26,6 +26,12 @@ public static class QuickBench
             Parallelism.Threads = int.Parse(args[ti + 1], System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        if (args.Contains("--conv-parts"))
+        {
+            ConvParts();
+            return;
+        }
+
         bool all = !args.Contains("--gemm") && !args.Contains("--conv") && !args.Contains("--kernel");
         double? ghz = CalibrateGHz();
         double? peak = ghz * 2 * 16 * 2;
@@ -75,6 +81,23 @@ public static class QuickBench
                 double fc = s.Flops / f.Cpu / 1e9;
                 Console.WriteLine($"{s.Name,-36} {s.Flops / f.Wall / 1e9,9:F1} {fc,9:F1} {Pct(fc, peak),7} {3 * s.Flops / fb.Cpu / 1e9,9:F1} {s.Flops / r.Cpu / 1e9,9:F2}");
             }
+        }
+    }
+
+    // Each conv kernel alone (forward, input gradient, weight gradient) on the resnet_fm training shapes, batch 128.
+    private static void ConvParts()
+    {
+        Console.WriteLine($"{"conv kernels, wall GF/s (cpu GF/s)",-36} {"forward",14} {"input grad",14} {"weight grad",14}");
+        foreach (var s in Shapes.ConvTraining)
+        {
+            var st = new ConvState(s);
+            string Part(Action a)
+            {
+                var t = Time(a);
+                return $"{s.Flops / t.Wall / 1e9,6:F1} ({s.Flops / t.Cpu / 1e9,5:F1})";
+            }
+
+            Console.WriteLine($"{s.Name,-36} {Part(st.KernelForward),14} {Part(st.KernelInputGrad),14} {Part(st.KernelWeightGrad),14}");
         }
     }
 

@@ -61,4 +61,16 @@ public static class Shapes
         new("fm N64 C32→96 3x3 s2 14", 64, 32, 14, 14, 96, 3, 2, 1, 1),
         new("fm N64 C96 3x3 7", 64, 96, 7, 7, 96, 3, 1, 1, 1),
     ];
+
+    /// <summary>resnet_fm's convolutions at the training batch (128), for `--conv-parts`.</summary>
+    public static readonly ConvShape[] ConvTraining =
+    [
+        new("fm N128 C1→16 3x3 28 stem", 128, 1, 28, 28, 16, 3, 1, 1, 1),
+        new("fm N128 C16→32 3x3 s2 28", 128, 16, 28, 28, 32, 3, 2, 1, 1),
+        new("fm N128 C16→32 1x1 s2 28", 128, 16, 28, 28, 32, 1, 2, 0, 1),
+        new("fm N128 C32 3x3 14", 128, 32, 14, 14, 32, 3, 1, 1, 1),
+        new("fm N128 C32→96 3x3 s2 14", 128, 32, 14, 14, 96, 3, 2, 1, 1),
+        new("fm N128 C32→96 1x1 s2 14", 128, 32, 14, 14, 96, 1, 2, 0, 1),
+        new("fm N128 C96 3x3 7", 128, 96, 7, 7, 96, 3, 1, 1, 1),
+    ];
 }

@@ -10,6 +10,12 @@ public static class Autograd
     [ThreadStatic]
     private static int _noGradDepth;
 
+    /// <summary>
+    /// Optional observer of recorded ops, for profiling (the training-step bench sets it; null otherwise, when it
+    /// costs one null check per recorded op).
+    /// </summary>
+    public static IOpProfiler? Profiler { get; set; }
+
     /// <summary>True when ops record the graph on this thread (outside every <see cref="NoGrad"/> scope).</summary>
     public static bool IsEnabled => _noGradDepth == 0;
 
@@ -62,6 +68,7 @@ public static class Autograd
     /// </summary>
     public static Tensor Record(Tensor output, string op, Tensor?[] inputs, Func<Tensor, Tensor?[]> backward)
     {
+        Profiler?.OnRecord(op, output);
         output.GradFn = new GradNode(op, inputs, backward);
         return output;
     }
@@ -97,7 +104,9 @@ public static class Autograd
             }
 
             var node = t.GradFn!;
+            long start = Profiler is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
             var inputGrads = node.Backward(g);
+            Profiler?.OnBackward(node.Op, t, System.Diagnostics.Stopwatch.GetTimestamp() - start);
             if (inputGrads.Length != node.Inputs.Length)
             {
                 throw new InvalidOperationException($"backward of {node.Op} returned {inputGrads.Length} gradients for {node.Inputs.Length} inputs");
@@ -183,6 +192,17 @@ public static class Autograd
 
         return order;
     }
+}
+
+/// <summary>Observer of autograd activity, for profiling.</summary>
+public interface IOpProfiler
+{
+    /// <summary>An op recorded its backward (its forward, which made <paramref name="output"/>, has just run).</summary>
+    void OnRecord(string op, Tensor output);
+
+    /// <summary>The backward rule of the op that made <paramref name="output"/> took <paramref name="ticks"/>
+    /// Stopwatch ticks (its gradient accumulation into inputs excluded).</summary>
+    void OnBackward(string op, Tensor output, long ticks);
 }
 
 /// <summary>The recorded backward of one op application.</summary>

@@ -142,8 +142,7 @@ internal static unsafe partial class Conv
                     Parallelism.For(rowBlocks, rb => Dcol(0, rb, dcol), 2L * rowsPer * ohw * g.Og * g.Groups);
                     if (!g.IsPointwise)
                     {
-                        gx.Clear();
-                        Im2Col.Backward(new ReadOnlySpan<float>((float*)sa, dcolSize), gx, g, g.C);
+                        Im2Col.BackwardInto((float*)sa, (float*)gxa, g, g.C);
                     }
 
                     return;
@@ -156,9 +155,7 @@ internal static unsafe partial class Conv
                     Dcol(n, 0, dcol);
                     if (!g.IsPointwise)
                     {
-                        var gxs = new Span<float>(gxn, chw);
-                        gxs.Clear();
-                        Im2Col.Backward(new ReadOnlySpan<float>(dcol, dcolSize), gxs, g, g.C);
+                        Im2Col.BackwardInto(dcol, gxn, g, g.C);
                     }
                 }, 2L * g.O * g.Kg * ohw);
             }

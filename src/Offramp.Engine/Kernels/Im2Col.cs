@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Offramp.Engine.Kernels;
 
@@ -7,8 +9,11 @@ namespace Offramp.Engine.Kernels;
 /// r = (c·KH + kh)·KW + kw of the column matrix holds, for every output position (oh, ow), the input pixel that
 /// tap (kh, kw) of channel c sees there, or 0 in the padding.
 /// </summary>
-internal static class Im2Col
+internal static unsafe class Im2Col
 {
+    [ThreadStatic]
+    private static float[]? t_plane;
+
     // x: (C, H, W) one image → col: (C·KH·KW, OH·OW). Zero padding.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, Span<T> col, in ConvGeometry g, int channels)
@@ -101,6 +106,110 @@ internal static class Im2Col
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    // The float32 col2im of the conv kernels: col (C·KH·KW × OH·OW) → x (C, H, W), overwritten — bit-identical to
+    // clearing x and calling Backward: every element sums its taps in Backward's order, (kh, kw), starting from +0.
+    // With AVX-512 and a horizontal stride of 1, each run of 16 pixels of an input row is summed in one register: per
+    // tap, one masked load of the column-matrix row segment, shifted so its lanes land on the pixels it feeds (lanes it
+    // does not feed load +0, and v + 0 = v for the sums here, which are never −0). No memory is written before the sum
+    // is done, so no store has to be forwarded to a load. Otherwise each channel is summed in a zero-bordered plane.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardInto(float* col, float* x, in ConvGeometry g, int channels)
+    {
+        if (Avx512F.IsSupported && g.Stride.W == 1)
+        {
+            BackwardIntoRows(col, x, g, channels);
+        }
+        else
+        {
+            BackwardIntoPlane(col, x, g, channels);
+        }
+    }
+
+    // BackwardInto through a zero-bordered plane per channel (any stride; no AVX-512 needed).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void BackwardIntoPlane(float* col, float* x, in ConvGeometry g, int channels)
+    {
+        int ow_ = g.OW, ohw = g.OH * ow_, sH = g.Stride.H, sW = g.Stride.W;
+        int hp = g.H + (2 * g.Padding.H), wp = g.W + (2 * g.Padding.W);
+        float* plane = Im2ColPanels.Buffer(ref t_plane, hp * wp);
+        float* r = col;
+        for (int c = 0; c < channels; c++)
+        {
+            new Span<float>(plane, hp * wp).Clear();
+            for (int kh = 0; kh < g.KH; kh++)
+            {
+                for (int kw = 0; kw < g.KW; kw++, r += ohw)
+                {
+                    float* tap = plane + ((nint)kh * g.Dilation.H * wp) + (kw * g.Dilation.W);
+                    for (int oh = 0; oh < g.OH; oh++)
+                    {
+                        float* d = tap + ((nint)oh * sH * wp);
+                        float* seg = r + ((nint)oh * ow_);
+                        if (sW == 1)
+                        {
+                            ShortRuns.Add(d, seg, ow_);
+                        }
+                        else
+                        {
+                            for (int ow = 0; ow < ow_; ow++)
+                            {
+                                d[(nint)ow * sW] += seg[ow];
+                            }
+                        }
+                    }
+                }
+            }
+
+            float* xc = x + ((nint)c * g.H * g.W);
+            for (int ih = 0; ih < g.H; ih++)
+            {
+                ShortRuns.Copy(xc + ((nint)ih * g.W), plane + ((nint)(ih + g.Padding.H) * wp) + g.Padding.W, g.W);
+            }
+        }
+    }
+
+    // BackwardInto for Stride.W == 1 with AVX-512: pixel (ih, iw) gets, from tap (kh, kw), col row (c, kh, kw) at
+    // output position (oh, ow) with oh·sH + kh·dH = ih + pH and ow + kw·dW = iw + pW. For 16 pixels from iw = xb, that
+    // tap's segment of output row oh feeds lanes [lo, lo + OW) with lo = kw·dW − pW − xb, read from seg − lo.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void BackwardIntoRows(float* col, float* x, in ConvGeometry g, int channels)
+    {
+        int ow_ = g.OW, ohw = g.OH * ow_, khw = g.KH * g.KW, sH = g.Stride.H;
+        var lanes = Vector512<int>.Indices;
+        for (int c = 0; c < channels; c++)
+        {
+            float* rc = col + ((nint)c * khw * ohw);
+            float* xc = x + ((nint)c * g.H * g.W);
+            for (int ih = 0; ih < g.H; ih++)
+            {
+                for (int xb = 0; xb < g.W; xb += 16)
+                {
+                    var acc = Vector512<float>.Zero;
+                    for (int kh = 0; kh < g.KH; kh++)
+                    {
+                        int t = ih + g.Padding.H - (kh * g.Dilation.H);
+                        if (t < 0 || t % sH != 0 || t / sH >= g.OH)
+                        {
+                            continue;
+                        }
+
+                        float* rowTaps = rc + ((nint)kh * g.KW * ohw) + ((nint)(t / sH) * ow_);
+                        for (int kw = 0; kw < g.KW; kw++)
+                        {
+                            int lo = (kw * g.Dilation.W) - g.Padding.W - xb;
+                            var feeds = Vector512.GreaterThanOrEqual(lanes, Vector512.Create(lo))
+                                & Vector512.LessThan(lanes, Vector512.Create(lo + ow_));
+                            acc += Avx512F.MaskLoad(rowTaps + ((nint)kw * ohw) - lo, feeds.AsSingle(), Vector512<float>.Zero);
+                        }
+                    }
+
+                    int n = Math.Min(16, g.W - xb);
+                    Avx512F.MaskStore(xc + ((nint)ih * g.W) + xb, Vector512.LessThan(lanes, Vector512.Create(n)).AsSingle(), acc);
                 }
             }
         }

@@ -68,7 +68,7 @@ internal static unsafe class Im2ColPanels
                 }
 
                 new Span<float>(d, g.Padding.W).Clear();
-                Copy(d + g.Padding.W, xc + ((nint)ih * g.W), g.W);
+                ShortRuns.Copy(d + g.Padding.W, xc + ((nint)ih * g.W), g.W);
                 new Span<float>(d + g.Padding.W + g.W, g.Padding.W).Clear();
             }
         }
@@ -133,7 +133,7 @@ internal static unsafe class Im2ColPanels
             float* src = tap + ((nint)oh * g.Stride.H * xp.Width) + ((nint)ow0 * sW);
             if (sW == 1)
             {
-                Copy(row + j, src, len);
+                ShortRuns.Copy(row + j, src, len);
             }
             else
             {
@@ -199,32 +199,8 @@ internal static unsafe class Im2ColPanels
         }
     }
 
-    // dst[0 .. n) = src[0 .. n): inline vector copy (short runs; a Memmove call costs more than the copy).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Copy(float* dst, float* src, int n)
-    {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512.Store(Vector512.Load(src + i), dst + i);
-            }
-        }
-
-        for (; i + 8 <= n; i += 8)
-        {
-            Vector256.Store(Vector256.Load(src + i), dst + i);
-        }
-
-        for (; i < n; i++)
-        {
-            dst[i] = src[i];
-        }
-    }
-
     // Thread-local pinned buffer, grown on demand.
-    private static float* Buffer(ref float[]? buffer, int n)
+    internal static float* Buffer(ref float[]? buffer, int n)
     {
         if (buffer is null || buffer.Length < n)
         {

@@ -30,6 +30,9 @@ public class ConvPackedTests
         new[] { 1, 3, 70, 69, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1 },     // stride 2, OW 35: two full blocks + partial, 2 column ranges
         new[] { 2, 4, 37, 41, 6, 3, 3, 2, 2, 0, 0, 1, 1, 1 },     // stride 2 unpadded: gathers read the input itself up to its end
         new[] { 3, 8, 33, 33, 9, 1, 1, 2, 2, 0, 0, 1, 1, 1 },     // 1×1 stride 2 on an odd side (last row near the end)
+        new[] { 2, 5, 16, 16, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1 },     // OW 16: one whole vector run per row, no masked tail
+        new[] { 2, 4, 9, 33, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1 },      // OW 33: two vector runs + a 1-float masked tail
+        new[] { 3, 6, 10, 12, 7, 3, 3, 1, 1, 2, 2, 2, 2, 1 },     // dilation 2, several images: col2im's plane taps
     };
 
     [Theory]
@@ -56,6 +59,42 @@ public class ConvPackedTests
         fast.AsSpan().Fill(float.NaN);
         Conv.BackwardInput(gy, w, fast, g);
         Assert.Equal(PlainBackwardInput(gy, w, g), fast);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public unsafe void Col2Im_FastPaths_BitIdenticalToGeneric(int[] p)
+    {
+        var (g, _, _, _) = Make(p, 16);
+        var col = Random(new Rng(17), g.C * g.KH * g.KW * g.OH * g.OW);
+        col[0] = -0f; // a −0 contribution must still give +0, as Backward's +0 + −0 does
+        var expected = new float[g.C * g.H * g.W];
+        Im2Col.Backward<float>(col, expected, g, g.C);
+        var paths = new List<string> { "plane" };
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported && g.Stride.W == 1)
+        {
+            paths.Add("rows");
+        }
+
+        foreach (var path in paths)
+        {
+            var fast = new float[expected.Length];
+            fast.AsSpan().Fill(float.NaN);
+            fixed (float* pc = col, px = fast)
+            {
+                if (path == "rows")
+                {
+                    Im2Col.BackwardIntoRows(pc, px, g, g.C);
+                }
+                else
+                {
+                    Im2Col.BackwardIntoPlane(pc, px, g, g.C);
+                }
+            }
+
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(expected.AsSpan())
+                .SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(fast.AsSpan())), $"{path}: {string.Join(",", p)}");
+        }
     }
 
     [Theory]
