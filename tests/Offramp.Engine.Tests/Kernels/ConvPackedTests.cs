@@ -33,6 +33,7 @@ public class ConvPackedTests
         new[] { 2, 5, 16, 16, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1 },     // OW 16: one whole vector run per row, no masked tail
         new[] { 2, 4, 9, 33, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1 },      // OW 33: two vector runs + a 1-float masked tail
         new[] { 3, 6, 10, 12, 7, 3, 3, 1, 1, 2, 2, 2, 2, 1 },     // dilation 2, several images: col2im's plane taps
+        new[] { 1, 2, 3, 3, 3, 3, 3, 1, 1, 0, 0, 1, 1, 1 },       // one output position: every tap feeds one lane
     };
 
     [Theory]
