@@ -81,6 +81,12 @@ internal static unsafe class Im2ColPanels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, int nr, float* dst)
     {
+        if (Avx512F.IsSupported && nr == 32 && g.Stride.W == 1 && g.OW >= MinRunWidth && Gemm.RoundUp(n, 32) <= MaxRunColumns)
+        {
+            PackRuns(xp, g, p0, kc, j0, n, dst);
+            return;
+        }
+
         int nPad = Gemm.RoundUp(n, nr);
         float* row = Buffer(ref t_row, nPad + Slack);
         new Span<float>(row + n, nPad - n).Clear();
@@ -88,6 +94,62 @@ internal static unsafe class Im2ColPanels
         {
             GatherRow(xp, g, p0 + p, j0, n, row);
             Scatter(row, nPad, nr, kc, dst + ((nint)p * nr));
+        }
+    }
+
+    // PackRuns serves output rows at least this wide (a 16-lane vector then spans at most 5 of them) and column ranges
+    // of at most this many columns (its run table lives on the stack).
+    private const int MinRunWidth = 4, MaxRunColumns = 1024;
+
+    // Pack for a horizontal stride of 1 with AVX-512 and 32-wide panels: each 16-column half of a panel row is
+    // assembled in a register from one zero-masked load per output row it spans (those columns read consecutive
+    // pixels of one padded input row) and stored once; no row buffer, so no store is forwarded to a load. Which lanes
+    // each load fills, and from where relative to the im2col row's first tap, depends only on the columns, so the
+    // runs are worked out once per call. The values are Pack's (columns past n zero): they are moved, not computed.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackRuns(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, float* dst)
+    {
+        int vecs = Gemm.RoundUp(n, 32) / 16, ow_ = g.OW, maxRuns = vecs * (((15 + ow_ - 1) / ow_) + 1);
+        var masks = stackalloc Vector512<float>[maxRuns];
+        var offsets = stackalloc nint[maxRuns];
+        var first = stackalloc int[vecs + 1];
+        var lanes = Vector512<int>.Indices;
+        int runs = 0;
+        nint rowStride = (nint)g.Stride.H * xp.Width;
+        for (int v = 0; v < vecs; v++)
+        {
+            first[v] = runs;
+            int q0 = j0 + (16 * v), q1 = Math.Min(j0 + n, q0 + 16); // columns [q0, q1) of the image
+            for (int q = q0; q < q1;)
+            {
+                int oh = q / ow_, end = Math.Min(q1, (oh + 1) * ow_);
+                // Lanes [q − q0, end − q0) read the run of output row oh; lane l reads pixel ow = q0 + l − oh·OW.
+                masks[runs] = (Vector512.GreaterThanOrEqual(lanes, Vector512.Create(q - q0))
+                    & Vector512.LessThan(lanes, Vector512.Create(end - q0))).AsSingle();
+                offsets[runs] = (oh * rowStride) + q0 - ((nint)oh * ow_);
+                runs++;
+                q = end;
+            }
+        }
+
+        first[vecs] = runs;
+        int khw = g.KH * g.KW;
+        nint plane = (nint)xp.Rows * xp.Width;
+        for (int p = 0; p < kc; p++)
+        {
+            int r = p0 + p, c = r / khw, t = r - (c * khw), kh = t / g.KW, kw = t - (kh * g.KW);
+            float* tap = (float*)xp.Data + (c * plane) + ((nint)((kh * g.Dilation.H) - xp.Row0) * xp.Width) + (kw * g.Dilation.W);
+            float* d = dst + ((nint)p * 32);
+            for (int v = 0; v < vecs; v++)
+            {
+                var acc = Vector512<uint>.Zero;
+                for (int k = first[v]; k < first[v + 1]; k++)
+                {
+                    acc |= Avx512F.MaskLoad(tap + offsets[k], masks[k], Vector512<float>.Zero).AsUInt32();
+                }
+
+                acc.AsSingle().Store(d + ((nint)(v >> 1) * 32 * kc) + ((v & 1) * 16));
+            }
         }
     }
 
