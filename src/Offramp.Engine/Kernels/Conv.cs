@@ -32,11 +32,19 @@ internal static unsafe partial class Conv
 
         var path = Gemm.Current;
         int aSize = Gemm.PackedASize(path, g.Og, g.Kg);
+        int imagesPerTask = ImagesPerTask(g, Gemm.PanelWidth(path));
         float[] packed = ArrayPool<float>.Shared.Rent(Math.Max(1, aSize * g.Groups));
         try
         {
             fixed (float* px = x, pw = w, pb = b, py = y, pp = packed)
             {
+                if (imagesPerTask > 1)
+                {
+                    Gemm.PackAAll(path, false, pw, g.Kg, g.Og, g.Kg, 1f, pp);
+                    ForwardImages(px, pp, pb, py, g, imagesPerTask, epilogue);
+                    return;
+                }
+
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
                     Gemm.PackAAll(path, false, pw + ((nint)grp * g.Og * g.Kg), g.Kg, g.Og, g.Kg, 1f, pp + ((nint)grp * aSize));
@@ -93,6 +101,66 @@ internal static unsafe partial class Conv
         {
             ArrayPool<float>.Shared.Return(packed);
         }
+    }
+
+    // Images one forward task covers (1 = one task per image and column range). Small feature maps (an OH·OW that is
+    // not a multiple of the panel width, up to 256 positions) waste much of their last panel on padding when each
+    // image is its own GEMM (49 positions fill 64 columns); several images side by side share the panels. At least
+    // 16 tasks are left for the threads. From the sizes alone, so results do not depend on the thread count — and as
+    // every output is the same sum in the same order either way, they do not depend on this choice either.
+    private const int MultiImageColumns = 512;
+
+    internal static int ImagesPerTask(in ConvGeometry g, int nr)
+    {
+        int ohw = g.OH * g.OW;
+        if (g.N < 2 || g.Groups != 1 || g.IsPointwise || ohw > 256 || ohw % nr == 0
+            || !Im2ColPanels.CanPackRuns(g, nr, 2 * ohw))
+        {
+            return 1;
+        }
+
+        return Math.Max(1, Math.Min(MultiImageColumns / ohw, g.N / 16));
+    }
+
+    // Forward with several images per task (ImagesPerTask): their padded copies side by side (PadImages), one GEMM
+    // over all their columns into a scratch tile (bias first, as Forward does), then each image's rows copied to y and
+    // the epilogue applied. packedA: PackAAll of the (O × Kg) weights.
+    private static void ForwardImages(float* x, float* packedA, float* b, float* y, ConvGeometry g, int perTask,
+        ConvEpilogue epilogue)
+    {
+        var path = Gemm.Current;
+        int ohw = g.OH * g.OW, tasks = Gemm.CeilDiv(g.N, perTask), chw = g.C * g.H * g.W;
+        nint xa = (nint)x, ya = (nint)y, ba = (nint)b, pa = (nint)packedA;
+        Parallelism.For(tasks, t =>
+        {
+            int n0 = t * perTask, count = Math.Min(perTask, g.N - n0), cols = count * ohw;
+            var xp = Im2ColPanels.PadImages((float*)xa + ((nint)n0 * chw), g, g.C, count);
+            nint imageStride = Im2ColPanels.ImageStride(g, g.C);
+            float* tile = Scratch(g.O * cols);
+            if (ba != 0)
+            {
+                for (int o = 0; o < g.O; o++)
+                {
+                    new Span<float>(tile + ((nint)o * cols), cols).Fill(((float*)ba)[o]);
+                }
+            }
+
+            Gemm.MultiplyPackedA(path, (float*)pa, g.O, 0, g.O, cols, g.Kg,
+                (p0, kc, dst) => Im2ColPanels.PackRuns(xp, imageStride, g, p0, kc, 0, cols, dst), ba != 0 ? 1f : 0f, tile, cols);
+            for (int i = 0; i < count; i++)
+            {
+                int n = n0 + i;
+                for (int o = 0; o < g.O; o++)
+                {
+                    float* yo = (float*)ya + ((((nint)n * g.O) + o) * ohw);
+                    ShortRuns.Copy(yo, tile + ((nint)o * cols) + ((nint)i * ohw), ohw);
+                    if (!epilogue.IsEmpty)
+                    {
+                        epilogue.Apply(yo, ohw, o, (((nint)n * g.O) + o) * ohw);
+                    }
+                }
+            }
+        }, 2L * perTask * g.O * ohw * g.Kg);
     }
 
     // gy: (N, O, OH, OW), w: (O, C/groups, KH, KW) → gx: (N, C, H, W), overwritten.

@@ -26,6 +26,9 @@ internal static unsafe class Im2ColPanels
     [ThreadStatic]
     private static float[]? t_padded;
 
+    [ThreadStatic]
+    private static float[]? t_images;
+
     /// <summary>
     /// A zero-bordered copy of the input rows one task reads: padded rows [Row0, Row0 + Rows) of Width; End is the
     /// end of the readable memory (the copy's slack included), which bounds the vector gathers' over-reads.
@@ -81,9 +84,9 @@ internal static unsafe class Im2ColPanels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, int nr, float* dst)
     {
-        if (Avx512F.IsSupported && nr == 32 && g.Stride.W == 1 && g.OW >= MinRunWidth && Gemm.RoundUp(n, 32) <= MaxRunColumns)
+        if (CanPackRuns(g, nr, n))
         {
-            PackRuns(xp, g, p0, kc, j0, n, dst);
+            PackRuns(xp, 0, g, p0, kc, j0, n, dst);
             return;
         }
 
@@ -101,14 +104,57 @@ internal static unsafe class Im2ColPanels
     // of at most this many columns (its run table lives on the stack).
     private const int MinRunWidth = 4, MaxRunColumns = 1024;
 
+    /// <summary>True when <see cref="PackRuns"/> serves a pack of <paramref name="n"/> columns into panels of
+    /// <paramref name="nr"/>.</summary>
+    public static bool CanPackRuns(in ConvGeometry g, int nr, int n) =>
+        Avx512F.IsSupported && nr == 32 && g.Stride.W == 1 && g.OW >= MinRunWidth && Gemm.RoundUp(n, 32) <= MaxRunColumns;
+
+    // x: `count` images (channels, H, W), consecutive → dst: each image's (channels, H + 2·pH, W + 2·pW) zero-bordered
+    // copy, consecutive (image stride ImageStride(g, channels)), plus Slack floats. Returns the Padded view of image 0.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static Padded PadImages(float* x, in ConvGeometry g, int channels, int count)
+    {
+        int hp = g.H + (2 * g.Padding.H), wp = g.W + (2 * g.Padding.W);
+        nint stride = ImageStride(g, channels);
+        float* dst = Buffer(ref t_images, (int)(stride * count) + Slack);
+        for (int i = 0; i < count; i++)
+        {
+            float* xi = x + ((nint)i * channels * g.H * g.W);
+            float* di = dst + (i * stride);
+            for (int c = 0; c < channels; c++)
+            {
+                float* xc = xi + ((nint)c * g.H * g.W);
+                float* dc = di + ((nint)c * hp * wp);
+                new Span<float>(dc, g.Padding.H * wp).Clear();
+                new Span<float>(dc + ((nint)(g.Padding.H + g.H) * wp), g.Padding.H * wp).Clear();
+                for (int r = 0; r < g.H; r++)
+                {
+                    float* d = dc + ((nint)(r + g.Padding.H) * wp);
+                    new Span<float>(d, g.Padding.W).Clear();
+                    ShortRuns.Copy(d + g.Padding.W, xc + ((nint)r * g.W), g.W);
+                    new Span<float>(d + g.Padding.W + g.W, g.Padding.W).Clear();
+                }
+            }
+        }
+
+        return new Padded((nint)dst, 0, hp, wp, (nint)(dst + (stride * count) + Slack));
+    }
+
+    /// <summary>Floats between consecutive images of <see cref="PadImages"/>.</summary>
+    public static nint ImageStride(in ConvGeometry g, int channels) =>
+        (nint)channels * (g.H + (2 * g.Padding.H)) * (g.W + (2 * g.Padding.W));
+
     // Pack for a horizontal stride of 1 with AVX-512 and 32-wide panels: each 16-column half of a panel row is
     // assembled in a register from one zero-masked load per output row it spans (those columns read consecutive
     // pixels of one padded input row) and stored once; no row buffer, so no store is forwarded to a load. Which lanes
     // each load fills, and from where relative to the im2col row's first tap, depends only on the columns, so the
     // runs are worked out once per call. The values are Pack's (columns past n zero): they are moved, not computed.
+    // Columns may run over several images (PadImages, imageStride > 0): column q is output position q mod OH·OW of
+    // image q / (OH·OW) — the column matrices of consecutive images side by side.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackRuns(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, float* dst)
+    public static void PackRuns(Padded xp, nint imageStride, in ConvGeometry g, int p0, int kc, int j0, int n, float* dst)
     {
+        int ohw = g.OH * g.OW;
         int vecs = Gemm.RoundUp(n, 32) / 16, ow_ = g.OW, maxRuns = vecs * (((15 + ow_ - 1) / ow_) + 1);
         var masks = stackalloc Vector512<float>[maxRuns];
         var offsets = stackalloc nint[maxRuns];
@@ -122,11 +168,13 @@ internal static unsafe class Im2ColPanels
             int q0 = j0 + (16 * v), q1 = Math.Min(j0 + n, q0 + 16); // columns [q0, q1) of the image
             for (int q = q0; q < q1;)
             {
-                int oh = q / ow_, end = Math.Min(q1, (oh + 1) * ow_);
-                // Lanes [q − q0, end − q0) read the run of output row oh; lane l reads pixel ow = q0 + l − oh·OW.
+                int img = q / ohw, oh = (q - (img * ohw)) / ow_, rowStart = (img * ohw) + (oh * ow_);
+                int end = Math.Min(q1, rowStart + ow_);
+                // Lanes [q − q0, end − q0) read the run of output row oh of image img; lane l reads pixel
+                // ow = q0 + l − rowStart.
                 masks[runs] = (Vector512.GreaterThanOrEqual(lanes, Vector512.Create(q - q0))
                     & Vector512.LessThan(lanes, Vector512.Create(end - q0))).AsSingle();
-                offsets[runs] = (oh * rowStride) + q0 - ((nint)oh * ow_);
+                offsets[runs] = (img * imageStride) + (oh * rowStride) + q0 - rowStart;
                 runs++;
                 q = end;
             }

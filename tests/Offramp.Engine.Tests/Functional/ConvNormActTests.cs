@@ -26,6 +26,9 @@ public class ConvNormActTests
         new[] { 3, 12, 9, 9, 12, 3, 3, 2, 2, 1, 1, 1, 1, 12 },    // depthwise, stride 2
         new[] { 2, 6, 7, 8, 12, 3, 3, 1, 1, 1, 1, 1, 1, 6 },      // depthwise with channel multiplier 2 (O = 2C)
         new[] { 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1 },       // smallest
+        new[] { 32, 6, 7, 7, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1 },     // several images per forward task: 2 × 49 columns
+        new[] { 50, 3, 5, 9, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1 },      // 3 images × 45 columns per task, a last task of 2
+        new[] { 48, 4, 11, 11, 5, 3, 3, 1, 1, 1, 1, 2, 2, 1 },    // several images per task, dilation 2 (9 × 9 outputs)
     };
 
     [Theory]

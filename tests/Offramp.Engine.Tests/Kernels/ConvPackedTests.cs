@@ -34,6 +34,9 @@ public class ConvPackedTests
         new[] { 2, 4, 9, 33, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1 },      // OW 33: two vector runs + a 1-float masked tail
         new[] { 3, 6, 10, 12, 7, 3, 3, 1, 1, 2, 2, 2, 2, 1 },     // dilation 2, several images: col2im's plane taps
         new[] { 1, 2, 3, 3, 3, 3, 3, 1, 1, 0, 0, 1, 1, 1 },       // one output position: every tap feeds one lane
+        new[] { 32, 6, 7, 7, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1 },     // several images per forward task: 2 × 49 columns
+        new[] { 50, 3, 5, 9, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1 },      // 3 images × 45 columns per task, a last task of 2
+        new[] { 48, 4, 11, 11, 5, 3, 3, 1, 1, 1, 1, 2, 2, 1 },    // several images per task, dilation 2 (9 × 9 outputs)
     };
 
     [Theory]
