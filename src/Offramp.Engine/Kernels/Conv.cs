@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Offramp.Engine.Kernels;
 
@@ -122,6 +123,19 @@ internal static unsafe partial class Conv
         return Math.Max(1, Math.Min(MultiImageColumns / ohw, g.N / 16));
     }
 
+    // Images one input-gradient task covers: as ImagesPerTask, for the dcol GEMM (its columns are the output positions
+    // of the images; its B, the output gradients, is stored, so any stride qualifies).
+    internal static int ImagesPerTaskInputGrad(in ConvGeometry g, int nr)
+    {
+        int ohw = g.OH * g.OW;
+        if (g.N < 2 || g.Groups != 1 || g.IsPointwise || ohw > 256 || ohw % nr == 0 || nr != 32 || !Avx512F.IsSupported)
+        {
+            return 1;
+        }
+
+        return Math.Max(1, Math.Min(MultiImageColumns / ohw, g.N / 16));
+    }
+
     // Forward with several images per task (ImagesPerTask): their padded copies side by side (PadImages), one GEMM
     // over all their columns into a scratch tile (bias first, as Forward does), then each image's rows copied to y and
     // the epilogue applied. packedA: PackAAll of the (O × Kg) weights.
@@ -210,9 +224,30 @@ internal static unsafe partial class Conv
                     Parallelism.For(rowBlocks, rb => Dcol(0, rb, dcol), 2L * rowsPer * ohw * g.Og * g.Groups);
                     if (!g.IsPointwise)
                     {
-                        Im2Col.BackwardInto((float*)sa, (float*)gxa, g, g.C);
+                        Im2Col.BackwardInto((float*)sa, ohw, (float*)gxa, g, g.C);
                     }
 
+                    return;
+                }
+
+                int perTask = ImagesPerTaskInputGrad(g, Gemm.PanelWidth(path));
+                if (perTask > 1)
+                {
+                    // Several images side by side: dcol (Kg × count·OH·OW) = Wᵀ · [gY_n0 … gY_n0+count−1], then col2im of
+                    // each image's columns. The same sums as one image at a time.
+                    Parallelism.For(Gemm.CeilDiv(g.N, perTask), t =>
+                    {
+                        int n0 = t * perTask, count = Math.Min(perTask, g.N - n0), cols = count * ohw;
+                        float* gy0 = (float*)gya + ((nint)n0 * g.O * ohw);
+                        float* dcol = Scratch(g.Kg * cols);
+                        nint imageStride = (nint)g.O * ohw;
+                        Gemm.MultiplyPackedA(path, (float*)pa, g.Kg, 0, g.Kg, cols, g.Og,
+                            (p0, kc, dst) => Im2ColPanels.PackImageRows(gy0, imageStride, ohw, p0, kc, cols, dst), 0f, dcol, cols);
+                        for (int i = 0; i < count; i++)
+                        {
+                            Im2Col.BackwardInto(dcol + ((nint)i * ohw), cols, (float*)gxa + ((nint)(n0 + i) * chw), g, g.C);
+                        }
+                    }, 2L * perTask * g.O * g.Kg * ohw);
                     return;
                 }
 
@@ -223,7 +258,7 @@ internal static unsafe partial class Conv
                     Dcol(n, 0, dcol);
                     if (!g.IsPointwise)
                     {
-                        Im2Col.BackwardInto(dcol, gxn, g, g.C);
+                        Im2Col.BackwardInto(dcol, ohw, gxn, g, g.C);
                     }
                 }, 2L * g.O * g.Kg * ohw);
             }

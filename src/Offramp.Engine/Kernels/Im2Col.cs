@@ -118,23 +118,24 @@ internal static unsafe class Im2Col
     // does not feed load +0, and v + 0 = v for the sums here, which are never −0). No memory is written before the sum
     // is done, so no store has to be forwarded to a load. Otherwise each channel is summed in a zero-bordered plane.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void BackwardInto(float* col, float* x, in ConvGeometry g, int channels)
+    // ld: floats between col's rows (OH·OW for one image's column matrix; more when it is a slice of several images').
+    public static void BackwardInto(float* col, int ld, float* x, in ConvGeometry g, int channels)
     {
         if (Avx512F.IsSupported && g.Stride.W == 1)
         {
-            BackwardIntoRows(col, x, g, channels);
+            BackwardIntoRows(col, ld, x, g, channels);
         }
         else
         {
-            BackwardIntoPlane(col, x, g, channels);
+            BackwardIntoPlane(col, ld, x, g, channels);
         }
     }
 
     // BackwardInto through a zero-bordered plane per channel (any stride; no AVX-512 needed).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void BackwardIntoPlane(float* col, float* x, in ConvGeometry g, int channels)
+    internal static void BackwardIntoPlane(float* col, int ld, float* x, in ConvGeometry g, int channels)
     {
-        int ow_ = g.OW, ohw = g.OH * ow_, sH = g.Stride.H, sW = g.Stride.W;
+        int ow_ = g.OW, sH = g.Stride.H, sW = g.Stride.W;
         int hp = g.H + (2 * g.Padding.H), wp = g.W + (2 * g.Padding.W);
         float* plane = Im2ColPanels.Buffer(ref t_plane, hp * wp);
         float* r = col;
@@ -143,7 +144,7 @@ internal static unsafe class Im2Col
             new Span<float>(plane, hp * wp).Clear();
             for (int kh = 0; kh < g.KH; kh++)
             {
-                for (int kw = 0; kw < g.KW; kw++, r += ohw)
+                for (int kw = 0; kw < g.KW; kw++, r += ld)
                 {
                     float* tap = plane + ((nint)kh * g.Dilation.H * wp) + (kw * g.Dilation.W);
                     for (int oh = 0; oh < g.OH; oh++)
@@ -177,13 +178,13 @@ internal static unsafe class Im2Col
     // output position (oh, ow) with oh·sH + kh·dH = ih + pH and ow + kw·dW = iw + pW. For 16 pixels from iw = xb, that
     // tap's segment of output row oh feeds lanes [lo, lo + OW) with lo = kw·dW − pW − xb, read from seg − lo.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void BackwardIntoRows(float* col, float* x, in ConvGeometry g, int channels)
+    internal static void BackwardIntoRows(float* col, int ld, float* x, in ConvGeometry g, int channels)
     {
-        int ow_ = g.OW, ohw = g.OH * ow_, khw = g.KH * g.KW, sH = g.Stride.H;
+        int ow_ = g.OW, khw = g.KH * g.KW, sH = g.Stride.H;
         var lanes = Vector512<int>.Indices;
         for (int c = 0; c < channels; c++)
         {
-            float* rc = col + ((nint)c * khw * ohw);
+            float* rc = col + ((nint)c * khw * ld);
             float* xc = x + ((nint)c * g.H * g.W);
             for (int ih = 0; ih < g.H; ih++)
             {
@@ -198,13 +199,13 @@ internal static unsafe class Im2Col
                             continue;
                         }
 
-                        float* rowTaps = rc + ((nint)kh * g.KW * ohw) + ((nint)(t / sH) * ow_);
+                        float* rowTaps = rc + ((nint)kh * g.KW * ld) + ((nint)(t / sH) * ow_);
                         for (int kw = 0; kw < g.KW; kw++)
                         {
                             int lo = (kw * g.Dilation.W) - g.Padding.W - xb;
                             var feeds = Vector512.GreaterThanOrEqual(lanes, Vector512.Create(lo))
                                 & Vector512.LessThan(lanes, Vector512.Create(lo + ow_));
-                            acc += Avx512F.MaskLoad(rowTaps + ((nint)kw * ohw) - lo, feeds.AsSingle(), Vector512<float>.Zero);
+                            acc += Avx512F.MaskLoad(rowTaps + ((nint)kw * ld) - lo, feeds.AsSingle(), Vector512<float>.Zero);
                         }
                     }
 

@@ -154,50 +154,82 @@ internal static unsafe class Im2ColPanels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackRuns(Padded xp, nint imageStride, in ConvGeometry g, int p0, int kc, int j0, int n, float* dst)
     {
-        int ohw = g.OH * g.OW;
-        int vecs = Gemm.RoundUp(n, 32) / 16, ow_ = g.OW, maxRuns = vecs * (((15 + ow_ - 1) / ow_) + 1);
+        int vecs = Gemm.RoundUp(n, 32) / 16, maxRuns = MaxRuns(vecs, g.OW);
         var masks = stackalloc Vector512<float>[maxRuns];
         var offsets = stackalloc nint[maxRuns];
         var first = stackalloc int[vecs + 1];
-        var lanes = Vector512<int>.Indices;
-        int runs = 0;
-        nint rowStride = (nint)g.Stride.H * xp.Width;
-        for (int v = 0; v < vecs; v++)
-        {
-            first[v] = runs;
-            int q0 = j0 + (16 * v), q1 = Math.Min(j0 + n, q0 + 16); // columns [q0, q1) of the image
-            for (int q = q0; q < q1;)
-            {
-                int img = q / ohw, oh = (q - (img * ohw)) / ow_, rowStart = (img * ohw) + (oh * ow_);
-                int end = Math.Min(q1, rowStart + ow_);
-                // Lanes [q − q0, end − q0) read the run of output row oh of image img; lane l reads pixel
-                // ow = q0 + l − rowStart.
-                masks[runs] = (Vector512.GreaterThanOrEqual(lanes, Vector512.Create(q - q0))
-                    & Vector512.LessThan(lanes, Vector512.Create(end - q0))).AsSingle();
-                offsets[runs] = (img * imageStride) + (oh * rowStride) + q0 - rowStart;
-                runs++;
-                q = end;
-            }
-        }
-
-        first[vecs] = runs;
+        BuildRuns(j0, n, g.OH * g.OW, g.OW, imageStride, (nint)g.Stride.H * xp.Width, masks, offsets, first);
         int khw = g.KH * g.KW;
         nint plane = (nint)xp.Rows * xp.Width;
         for (int p = 0; p < kc; p++)
         {
             int r = p0 + p, c = r / khw, t = r - (c * khw), kh = t / g.KW, kw = t - (kh * g.KW);
             float* tap = (float*)xp.Data + (c * plane) + ((nint)((kh * g.Dilation.H) - xp.Row0) * xp.Width) + (kw * g.Dilation.W);
-            float* d = dst + ((nint)p * 32);
-            for (int v = 0; v < vecs; v++)
-            {
-                var acc = Vector512<uint>.Zero;
-                for (int k = first[v]; k < first[v + 1]; k++)
-                {
-                    acc |= Avx512F.MaskLoad(tap + offsets[k], masks[k], Vector512<float>.Zero).AsUInt32();
-                }
+            FillRow(tap, masks, offsets, first, vecs, dst + ((nint)p * 32), kc);
+        }
+    }
 
-                acc.AsSingle().Store(d + ((nint)(v >> 1) * 32 * kc) + ((v & 1) * 16));
+    // Panels of a stored matrix of several images side by side: op(B)[p, q] = b[img·imageStride + p·perImage + q − img·perImage]
+    // for img = q / perImage — e.g. the output gradients (O × OH·OW each) of consecutive images, rows p = channels.
+    // Rows [p0, p0 + kc), columns [0, n) → 32-wide panels as PackRuns writes them (AVX-512 only; CanPackRuns).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackImageRows(float* b, nint imageStride, int perImage, int p0, int kc, int n, float* dst)
+    {
+        int vecs = Gemm.RoundUp(n, 32) / 16, maxRuns = MaxRuns(vecs, perImage);
+        var masks = stackalloc Vector512<float>[maxRuns];
+        var offsets = stackalloc nint[maxRuns];
+        var first = stackalloc int[vecs + 1];
+        BuildRuns(0, n, perImage, perImage, imageStride, 0, masks, offsets, first);
+        for (int p = 0; p < kc; p++)
+        {
+            FillRow(b + ((nint)(p0 + p) * perImage), masks, offsets, first, vecs, dst + ((nint)p * 32), kc);
+        }
+    }
+
+    private static int MaxRuns(int vecs, int runLength) => vecs * (((15 + runLength - 1) / runLength) + 1);
+
+    // The run table of columns [j0, j0 + n): column q is position q − img·perImage of image img = q / perImage, and
+    // positions come in runs of runLength consecutive floats (an output row), run s of an image starting s·runStride
+    // after the image's start (imageStride apart). For each 16-column vector v: runs [first[v], first[v + 1]), each a
+    // lane mask and the offset from which lane l reads (offset + l).
+    private static void BuildRuns(int j0, int n, int perImage, int runLength, nint imageStride, nint runStride,
+        Vector512<float>* masks, nint* offsets, int* first)
+    {
+        var lanes = Vector512<int>.Indices;
+        int vecs = Gemm.RoundUp(n, 32) / 16, runs = 0;
+        for (int v = 0; v < vecs; v++)
+        {
+            first[v] = runs;
+            int q0 = j0 + (16 * v), q1 = Math.Min(j0 + n, q0 + 16);
+            for (int q = q0; q < q1;)
+            {
+                int img = q / perImage, run = (q - (img * perImage)) / runLength, runStart = (img * perImage) + (run * runLength);
+                int end = Math.Min(q1, runStart + runLength);
+                // Lanes [q − q0, end − q0) read run `run` of image img; lane l reads its element q0 + l − runStart.
+                masks[runs] = (Vector512.GreaterThanOrEqual(lanes, Vector512.Create(q - q0))
+                    & Vector512.LessThan(lanes, Vector512.Create(end - q0))).AsSingle();
+                offsets[runs] = (img * imageStride) + (run * runStride) + q0 - runStart;
+                runs++;
+                q = end;
             }
+        }
+
+        first[vecs] = runs;
+    }
+
+    // One panel row p (d = dst + p·32) of every panel from the run table, relative to `src`.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FillRow(float* src, Vector512<float>* masks, nint* offsets, int* first, int vecs, float* d, int kc)
+    {
+        for (int v = 0; v < vecs; v++)
+        {
+            var acc = Vector512<uint>.Zero;
+            for (int k = first[v]; k < first[v + 1]; k++)
+            {
+                acc |= Avx512F.MaskLoad(src + offsets[k], masks[k], Vector512<float>.Zero).AsUInt32();
+            }
+
+            acc.AsSingle().Store(d + ((nint)(v >> 1) * 32 * kc) + ((v & 1) * 16));
         }
     }
 

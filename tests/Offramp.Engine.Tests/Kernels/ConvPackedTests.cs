@@ -37,6 +37,7 @@ public class ConvPackedTests
         new[] { 32, 6, 7, 7, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1 },     // several images per forward task: 2 × 49 columns
         new[] { 50, 3, 5, 9, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1 },      // 3 images × 45 columns per task, a last task of 2
         new[] { 48, 4, 11, 11, 5, 3, 3, 1, 1, 1, 1, 2, 2, 1 },    // several images per task, dilation 2 (9 × 9 outputs)
+        new[] { 40, 5, 13, 13, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1 },    // stride 2 → 7 × 7: several images per input-gradient task
     };
 
     [Theory]
@@ -80,24 +81,33 @@ public class ConvPackedTests
             paths.Add("rows");
         }
 
-        foreach (var path in paths)
+        // The same rows spread out (ld = OH·OW + 5, NaN between them, as in a slice of several images' columns).
+        int ohw = g.OH * g.OW, ld = ohw + 5, rows = g.C * g.KH * g.KW;
+        var spread = new float[rows * ld];
+        spread.AsSpan().Fill(float.NaN);
+        for (int r = 0; r < rows; r++)
+        {
+            col.AsSpan(r * ohw, ohw).CopyTo(spread.AsSpan(r * ld));
+        }
+
+        foreach (var (path, stride) in paths.SelectMany(q => new[] { (q, ohw), (q, ld) }))
         {
             var fast = new float[expected.Length];
             fast.AsSpan().Fill(float.NaN);
-            fixed (float* pc = col, px = fast)
+            fixed (float* pc = stride == ohw ? col : spread, px = fast)
             {
                 if (path == "rows")
                 {
-                    Im2Col.BackwardIntoRows(pc, px, g, g.C);
+                    Im2Col.BackwardIntoRows(pc, stride, px, g, g.C);
                 }
                 else
                 {
-                    Im2Col.BackwardIntoPlane(pc, px, g, g.C);
+                    Im2Col.BackwardIntoPlane(pc, stride, px, g, g.C);
                 }
             }
 
             Assert.True(System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(expected.AsSpan())
-                .SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(fast.AsSpan())), $"{path}: {string.Join(",", p)}");
+                .SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(fast.AsSpan())), $"{path} ld {stride}: {string.Join(",", p)}");
         }
     }
 
