@@ -115,7 +115,7 @@ internal static unsafe partial class Conv
     {
         int ohw = g.OH * g.OW;
         if (g.N < 2 || g.Groups != 1 || g.IsPointwise || ohw > 256 || ohw % nr == 0
-            || !Im2ColPanels.CanPackRuns(g, nr, 2 * ohw, phased: true))
+            || !Im2ColPanels.CanPackRuns(g, nr, 2 * ohw))
         {
             return 1;
         }
@@ -148,8 +148,8 @@ internal static unsafe partial class Conv
         Parallelism.For(tasks, t =>
         {
             int n0 = t * perTask, count = Math.Min(perTask, g.N - n0), cols = count * ohw;
-            var xp = Im2ColPanels.PadImages((float*)xa + ((nint)n0 * chw), g, g.C, count, phases: true);
-            nint imageStride = Im2ColPanels.ImageStride(g, g.C, phases: true);
+            var xp = Im2ColPanels.PadImages((float*)xa + ((nint)n0 * chw), g, g.C, count);
+            nint imageStride = Im2ColPanels.ImageStride(g, g.C);
             float* tile = Scratch(g.O * cols);
             if (ba != 0)
             {

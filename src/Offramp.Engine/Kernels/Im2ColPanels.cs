@@ -33,10 +33,7 @@ internal static unsafe class Im2ColPanels
     /// A zero-bordered copy of the input rows one task reads: padded rows [Row0, Row0 + Rows) of Width; End is the
     /// end of the readable memory (the copy's slack included), which bounds the vector gathers' over-reads.
     /// </summary>
-    /// <remarks>With Phases = s > 1 (PadImages for a horizontal stride s) each padded row is stored as s phases of
-    /// Width / s floats: padded column x at (x mod s)·(Width / s) + x / s, so the pixels a tap reads at stride s
-    /// are consecutive.</remarks>
-    internal readonly record struct Padded(nint Data, int Row0, int Rows, int Width, nint End, int Phases = 1);
+    internal readonly record struct Padded(nint Data, int Row0, int Rows, int Width, nint End);
 
     // Floats of readable slack after a padded copy and of writable slack after a gathered row (vector over-reads
     // and blend-stores).
@@ -109,27 +106,15 @@ internal static unsafe class Im2ColPanels
 
     /// <summary>True when <see cref="PackRuns"/> serves a pack of <paramref name="n"/> columns into panels of
     /// <paramref name="nr"/>.</summary>
-    /// <param name="g">The convolution.</param>
-    /// <param name="nr">Panel width.</param>
-    /// <param name="n">Columns of the pack.</param>
-    /// <param name="phased">The input copy is phase-split (PadImages with phases), so any horizontal stride works.</param>
-    public static bool CanPackRuns(in ConvGeometry g, int nr, int n, bool phased = false) =>
-        Avx512F.IsSupported && nr == 32 && (g.Stride.W == 1 || phased) && g.OW >= MinRunWidth && Gemm.RoundUp(n, 32) <= MaxRunColumns;
+    public static bool CanPackRuns(in ConvGeometry g, int nr, int n) =>
+        Avx512F.IsSupported && nr == 32 && g.Stride.W == 1 && g.OW >= MinRunWidth && Gemm.RoundUp(n, 32) <= MaxRunColumns;
 
     // x: `count` images (channels, H, W), consecutive → dst: each image's (channels, H + 2·pH, W + 2·pW) zero-bordered
-    // copy, consecutive (image stride ImageStride(g, channels, phases)), plus Slack floats. Returns the Padded view of
-    // image 0. With phases and a horizontal stride s > 1, rows are phase-split (see Padded), each phase
-    // ⌈(W + 2·pW) / s⌉ floats wide.
+    // copy, consecutive (image stride ImageStride(g, channels)), plus Slack floats. Returns the Padded view of image 0.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static Padded PadImages(float* x, in ConvGeometry g, int channels, int count, bool phases = false)
+    public static Padded PadImages(float* x, in ConvGeometry g, int channels, int count)
     {
-        int hp = g.H + (2 * g.Padding.H), sW = g.Stride.W;
-        if (phases && sW > 1)
-        {
-            return PadImagesPhased(x, g, channels, count);
-        }
-
-        int wp = g.W + (2 * g.Padding.W);
+        int hp = g.H + (2 * g.Padding.H), wp = g.W + (2 * g.Padding.W);
         nint stride = ImageStride(g, channels);
         float* dst = Buffer(ref t_images, (int)(stride * count) + Slack);
         for (int i = 0; i < count; i++)
@@ -155,40 +140,9 @@ internal static unsafe class Im2ColPanels
         return new Padded((nint)dst, 0, hp, wp, (nint)(dst + (stride * count) + Slack));
     }
 
-    private static Padded PadImagesPhased(float* x, in ConvGeometry g, int channels, int count)
-    {
-        int hp = g.H + (2 * g.Padding.H), sW = g.Stride.W, width = PhasedWidth(g), pw = width / sW;
-        nint stride = ImageStride(g, channels, true);
-        float* dst = Buffer(ref t_images, (int)(stride * count) + Slack);
-        new Span<float>(dst, (int)(stride * count)).Clear();
-        for (int i = 0; i < count; i++)
-        {
-            for (int c = 0; c < channels; c++)
-            {
-                float* xc = x + ((((nint)i * channels) + c) * g.H * g.W);
-                float* dc = dst + (i * stride) + ((nint)c * hp * width);
-                for (int r = 0; r < g.H; r++)
-                {
-                    float* d = dc + ((nint)(r + g.Padding.H) * width);
-                    float* xr = xc + ((nint)r * g.W);
-                    for (int iw = 0; iw < g.W; iw++)
-                    {
-                        int col = iw + g.Padding.W;
-                        d[((col % sW) * pw) + (col / sW)] = xr[iw];
-                    }
-                }
-            }
-        }
-
-        return new Padded((nint)dst, 0, hp, width, (nint)(dst + (stride * count) + Slack), sW);
-    }
-
-    // Row width of a phase-split copy: the stride's phases, each ⌈(W + 2·pW) / s⌉ wide.
-    private static int PhasedWidth(in ConvGeometry g) => g.Stride.W * Gemm.CeilDiv(g.W + (2 * g.Padding.W), g.Stride.W);
-
     /// <summary>Floats between consecutive images of <see cref="PadImages"/>.</summary>
-    public static nint ImageStride(in ConvGeometry g, int channels, bool phases = false) =>
-        (nint)channels * (g.H + (2 * g.Padding.H)) * (phases && g.Stride.W > 1 ? PhasedWidth(g) : g.W + (2 * g.Padding.W));
+    public static nint ImageStride(in ConvGeometry g, int channels) =>
+        (nint)channels * (g.H + (2 * g.Padding.H)) * (g.W + (2 * g.Padding.W));
 
     // Pack for a horizontal stride of 1 with AVX-512 and 32-wide panels: each 16-column half of a panel row is
     // assembled in a register from one zero-masked load per output row it spans (those columns read consecutive
@@ -210,8 +164,7 @@ internal static unsafe class Im2ColPanels
         for (int p = 0; p < kc; p++)
         {
             int r = p0 + p, c = r / khw, t = r - (c * khw), kh = t / g.KW, kw = t - (kh * g.KW);
-            int x0 = kw * g.Dilation.W, tapCol = xp.Phases == 1 ? x0 : ((x0 % xp.Phases) * (xp.Width / xp.Phases)) + (x0 / xp.Phases);
-            float* tap = (float*)xp.Data + (c * plane) + ((nint)((kh * g.Dilation.H) - xp.Row0) * xp.Width) + tapCol;
+            float* tap = (float*)xp.Data + (c * plane) + ((nint)((kh * g.Dilation.H) - xp.Row0) * xp.Width) + (kw * g.Dilation.W);
             FillRow(tap, masks, offsets, first, vecs, dst + ((nint)p * 32), kc);
         }
     }
