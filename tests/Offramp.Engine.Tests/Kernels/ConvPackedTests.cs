@@ -38,6 +38,9 @@ public class ConvPackedTests
         new[] { 50, 3, 5, 9, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1 },      // 3 images × 45 columns per task, a last task of 2
         new[] { 48, 4, 11, 11, 5, 3, 3, 1, 1, 1, 1, 2, 2, 1 },    // several images per task, dilation 2 (9 × 9 outputs)
         new[] { 40, 5, 13, 13, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1 },    // stride 2 → 7 × 7: several images per input-gradient task
+        new[] { 36, 3, 12, 19, 4, 3, 3, 1, 2, 1, 0, 1, 1, 1 },    // stride (1, 2), unpadded columns: one image per forward task
+        new[] { 33, 8, 14, 14, 10, 1, 1, 2, 2, 0, 0, 1, 1, 1 },   // 1×1 stride 2 (projection shortcut) in a large batch
+        new[] { 32, 2, 20, 20, 3, 3, 3, 3, 3, 1, 1, 2, 2, 1 },    // stride 3 with dilation 2 in a large batch
     };
 
     [Theory]
