@@ -124,11 +124,13 @@ internal static unsafe partial class Conv
     }
 
     // Images one input-gradient task covers: as ImagesPerTask, for the dcol GEMM (its columns are the output positions
-    // of the images; its B, the output gradients, is stored, so any stride qualifies).
+    // of the images). Horizontal stride 1 only: col2im then reads the slice in registers (and at stride 2 the
+    // multi-image dcol measured slower than one image at a time).
     internal static int ImagesPerTaskInputGrad(in ConvGeometry g, int nr)
     {
         int ohw = g.OH * g.OW;
-        if (g.N < 2 || g.Groups != 1 || g.IsPointwise || ohw > 256 || ohw % nr == 0 || nr != 32 || !Avx512F.IsSupported)
+        if (g.N < 2 || g.Groups != 1 || g.IsPointwise || g.Stride.W != 1 || ohw > 256 || ohw % nr == 0 || nr != 32
+            || !Avx512F.IsSupported)
         {
             return 1;
         }

@@ -11,8 +11,6 @@ namespace Offramp.Engine.Kernels;
 /// </summary>
 internal static unsafe class Im2Col
 {
-    [ThreadStatic]
-    private static float[]? t_plane;
 
     // x: (C, H, W) one image → col: (C·KH·KW, OH·OW). Zero padding.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -111,70 +109,32 @@ internal static unsafe class Im2Col
         }
     }
 
-    // The float32 col2im of the conv kernels: col (C·KH·KW × OH·OW) → x (C, H, W), overwritten — bit-identical to
-    // clearing x and calling Backward: every element sums its taps in Backward's order, (kh, kw), starting from +0.
-    // With AVX-512 and a horizontal stride of 1, each run of 16 pixels of an input row is summed in one register: per
-    // tap, one masked load of the column-matrix row segment, shifted so its lanes land on the pixels it feeds (lanes it
-    // does not feed load +0, and v + 0 = v for the sums here, which are never −0). No memory is written before the sum
-    // is done, so no store has to be forwarded to a load. Otherwise each channel is summed in a zero-bordered plane.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    // ld: floats between col's rows (OH·OW for one image's column matrix; more when it is a slice of several images').
+    // The float32 col2im of the conv kernels: col (C·KH·KW × OH·OW, rows ld floats apart) → x (C, H, W), overwritten —
+    // bit-identical to clearing x and calling Backward: every element sums its taps in Backward's order, (kh, kw),
+    // starting from +0. With AVX-512 and a horizontal stride of 1, each run of 16 pixels of an input row is summed in
+    // one register (BackwardIntoRows); otherwise x is cleared and Backward runs (col's rows must then be contiguous).
     public static void BackwardInto(float* col, int ld, float* x, in ConvGeometry g, int channels)
     {
         if (Avx512F.IsSupported && g.Stride.W == 1)
         {
             BackwardIntoRows(col, ld, x, g, channels);
+            return;
         }
-        else
+
+        int ohw = g.OH * g.OW, n = channels * g.H * g.W;
+        if (ld != ohw)
         {
-            BackwardIntoPlane(col, ld, x, g, channels);
+            throw new ArgumentException($"col2im without AVX-512 or at stride {g.Stride.W} needs contiguous rows (ld {ld}, OH·OW {ohw})");
         }
+
+        var xs = new Span<float>(x, n);
+        xs.Clear();
+        Backward(new ReadOnlySpan<float>(col, channels * g.KH * g.KW * ohw), xs, g, channels);
     }
 
-    // BackwardInto through a zero-bordered plane per channel (any stride; no AVX-512 needed).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void BackwardIntoPlane(float* col, int ld, float* x, in ConvGeometry g, int channels)
-    {
-        int ow_ = g.OW, sH = g.Stride.H, sW = g.Stride.W;
-        int hp = g.H + (2 * g.Padding.H), wp = g.W + (2 * g.Padding.W);
-        float* plane = Im2ColPanels.Buffer(ref t_plane, hp * wp);
-        float* r = col;
-        for (int c = 0; c < channels; c++)
-        {
-            new Span<float>(plane, hp * wp).Clear();
-            for (int kh = 0; kh < g.KH; kh++)
-            {
-                for (int kw = 0; kw < g.KW; kw++, r += ld)
-                {
-                    float* tap = plane + ((nint)kh * g.Dilation.H * wp) + (kw * g.Dilation.W);
-                    for (int oh = 0; oh < g.OH; oh++)
-                    {
-                        float* d = tap + ((nint)oh * sH * wp);
-                        float* seg = r + ((nint)oh * ow_);
-                        if (sW == 1)
-                        {
-                            ShortRuns.Add(d, seg, ow_);
-                        }
-                        else
-                        {
-                            for (int ow = 0; ow < ow_; ow++)
-                            {
-                                d[(nint)ow * sW] += seg[ow];
-                            }
-                        }
-                    }
-                }
-            }
-
-            float* xc = x + ((nint)c * g.H * g.W);
-            for (int ih = 0; ih < g.H; ih++)
-            {
-                ShortRuns.Copy(xc + ((nint)ih * g.W), plane + ((nint)(ih + g.Padding.H) * wp) + g.Padding.W, g.W);
-            }
-        }
-    }
-
-    // BackwardInto for Stride.W == 1 with AVX-512: pixel (ih, iw) gets, from tap (kh, kw), col row (c, kh, kw) at
+    // BackwardInto for Stride.W == 1 with AVX-512: each 16-pixel run summed in a register, one masked load per tap
+    // (lanes a tap does not feed load +0, and v + 0 = v for these sums, which are never −0); no memory is written
+    // before the sum is done, so no store has to be forwarded to a load. Pixel (ih, iw) gets, from tap (kh, kw), col row (c, kh, kw) at
     // output position (oh, ow) with oh·sH + kh·dH = ih + pH and ow + kw·dW = iw + pW. For 16 pixels from iw = xb, that
     // tap's segment of output row oh feeds lanes [lo, lo + OW) with lo = kw·dW − pW − xb, read from seg − lo.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

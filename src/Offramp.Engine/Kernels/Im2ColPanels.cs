@@ -84,7 +84,7 @@ internal static unsafe class Im2ColPanels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, int nr, float* dst)
     {
-        if (CanPackRuns(g, nr, n))
+        if (CanPackRuns(g, nr, n) && kc >= MinRunRows)
         {
             PackRuns(xp, 0, g, p0, kc, j0, n, dst);
             return;
@@ -103,6 +103,10 @@ internal static unsafe class Im2ColPanels
     // PackRuns serves output rows at least this wide (a 16-lane vector then spans at most 5 of them) and column ranges
     // of at most this many columns (its run table lives on the stack).
     private const int MinRunWidth = 4, MaxRunColumns = 1024;
+
+    // Pack uses the run table only for k blocks of at least this many rows (building it costs about as much as packing
+    // a few rows: a 1-channel stem's 9 rows measured slower with it).
+    private const int MinRunRows = 16;
 
     /// <summary>True when <see cref="PackRuns"/> serves a pack of <paramref name="n"/> columns into panels of
     /// <paramref name="nr"/>.</summary>

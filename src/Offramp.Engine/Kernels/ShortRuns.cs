@@ -24,7 +24,12 @@ internal static unsafe class ShortRuns
                 Vector512.Store(Vector512.Load(src + i), dst + i);
             }
 
-            if (i < n)
+            if (i < n && n >= 16)
+            {
+                // The last 16 again, overlapping: a plain store is cheaper than a masked one and rewrites equal values.
+                Vector512.Store(Vector512.Load(src + n - 16), dst + n - 16);
+            }
+            else if (i < n)
             {
                 var m = Tail(n - i);
                 Avx512F.MaskStore(dst + i, m, Avx512F.MaskLoad(src + i, m, Vector512<float>.Zero));

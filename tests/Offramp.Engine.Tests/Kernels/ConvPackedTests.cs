@@ -34,6 +34,7 @@ public class ConvPackedTests
         new[] { 2, 4, 9, 33, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1 },      // OW 33: two vector runs + a 1-float masked tail
         new[] { 3, 6, 10, 12, 7, 3, 3, 1, 1, 2, 2, 2, 2, 1 },     // dilation 2, several images: col2im's plane taps
         new[] { 1, 2, 3, 3, 3, 3, 3, 1, 1, 0, 0, 1, 1, 1 },       // one output position: every tap feeds one lane
+        new[] { 3, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1 },    // a 1-channel stem: 9 im2col rows (row-buffer pack)
         new[] { 32, 6, 7, 7, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1 },     // several images per forward task: 2 × 49 columns
         new[] { 50, 3, 5, 9, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1 },      // 3 images × 45 columns per task, a last task of 2
         new[] { 48, 4, 11, 11, 5, 3, 3, 1, 1, 1, 1, 2, 2, 1 },    // several images per task, dilation 2 (9 × 9 outputs)
@@ -78,13 +79,8 @@ public class ConvPackedTests
         col[0] = -0f; // a −0 contribution must still give +0, as Backward's +0 + −0 does
         var expected = new float[g.C * g.H * g.W];
         Im2Col.Backward<float>(col, expected, g, g.C);
-        var paths = new List<string> { "plane" };
-        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported && g.Stride.W == 1)
-        {
-            paths.Add("rows");
-        }
-
-        // The same rows spread out (ld = OH·OW + 5, NaN between them, as in a slice of several images' columns).
+        // BackwardInto (the kernels' dispatch, contiguous rows) and, with AVX-512 at stride 1, the register path on
+        // contiguous and on spread-out rows (ld = OH·OW + 5, NaN between them, as in a slice of several images' columns).
         int ohw = g.OH * g.OW, ld = ohw + 5, rows = g.C * g.KH * g.KW;
         var spread = new float[rows * ld];
         spread.AsSpan().Fill(float.NaN);
@@ -93,7 +89,14 @@ public class ConvPackedTests
             col.AsSpan(r * ohw, ohw).CopyTo(spread.AsSpan(r * ld));
         }
 
-        foreach (var (path, stride) in paths.SelectMany(q => new[] { (q, ohw), (q, ld) }))
+        var paths = new List<(string, int)> { ("dispatch", ohw) };
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported && g.Stride.W == 1)
+        {
+            paths.Add(("rows", ohw));
+            paths.Add(("rows", ld));
+        }
+
+        foreach (var (path, stride) in paths)
         {
             var fast = new float[expected.Length];
             fast.AsSpan().Fill(float.NaN);
@@ -105,7 +108,7 @@ public class ConvPackedTests
                 }
                 else
                 {
-                    Im2Col.BackwardIntoPlane(pc, stride, px, g, g.C);
+                    Im2Col.BackwardInto(pc, stride, px, g, g.C);
                 }
             }
 
