@@ -34,13 +34,6 @@ internal static unsafe partial class Conv
         int cw = colBlocks <= 1 ? g.Kg : Gemm.RoundUp(Gemm.CeilDiv(g.Kg, colBlocks), 32);
         colBlocks = Gemm.CeilDiv(g.Kg, cw);
         int wn = gw.Length, aSize = Gemm.PackedASize(path, g.Og, ohw);
-        int perGemm = WeightGradImages(g);
-        if (perGemm > 1)
-        {
-            BackwardWeightImages(x, gy, gw, g, chunks, per, perGemm);
-            return;
-        }
-
         float[] partial = ArrayPool<float>.Shared.Rent(Math.Max(1, (chunks - 1) * wn));
         try
         {
@@ -77,77 +70,6 @@ internal static unsafe partial class Conv
                         }
                     }
                 }, (long)per * 2 * g.O * cw * ohw);
-            }
-
-            for (int ch = 1; ch < chunks; ch++)
-            {
-                TensorPrimitives.Add(gw, partial.AsSpan((ch - 1) * wn, wn), gw);
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(partial);
-        }
-    }
-
-    /// <summary>
-    /// Images whose positions one weight-gradient GEMM sums (its depth is their count × OH·OW): several for small
-    /// feature maps, so that each C tile is loaded and stored once per several images instead of once per 49
-    /// positions. Fixed by the shape alone, as the chunks are; the sum over each chunk's images then goes group by
-    /// group, each group's GEMM summing its positions in Sgemm's k blocks.
-    /// </summary>
-    internal static int WeightGradImages(in ConvGeometry g)
-    {
-        int ohw = g.OH * g.OW;
-        // A 1×1 or strided kernel gains too little per copied pixel (measured: slower with the copy).
-        if (g.N < 2 || g.Groups != 1 || g.KH * g.KW == 1 || g.Stride != (1, 1) || ohw > 256)
-        {
-            return 1;
-        }
-
-        int per = Gemm.CeilDiv(g.N, Gemm.CeilDiv(g.N, Math.Min(g.N, WeightGradChunks)));
-        return Math.Max(1, Math.Min(MultiImageColumns / ohw, per));
-    }
-
-    // BackwardWeight with WeightGradImages > 1: per chunk, per group of images, gY's rows of the group side by side
-    // (Og × count·OH·OW, packed as A) times the transposed column matrix of the group's padded images.
-    private static void BackwardWeightImages(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gw, ConvGeometry g,
-        int chunks, int per, int perGemm)
-    {
-        var path = Gemm.Current;
-        int nr = Gemm.PanelWidth(path), ohw = g.OH * g.OW, wn = gw.Length, chw = g.C * g.H * g.W;
-        float[] partial = ArrayPool<float>.Shared.Rent(Math.Max(1, (chunks - 1) * wn));
-        try
-        {
-            fixed (float* px = x, pgy = gy, pgw = gw, pp = partial)
-            {
-                nint xa = (nint)px, gya = (nint)pgy, gwa = (nint)pgw, pa = (nint)pp;
-                Parallelism.For(chunks, ch =>
-                {
-                    float* dst = ch == 0 ? (float*)gwa : (float*)pa + ((nint)(ch - 1) * wn);
-                    int n1 = Math.Min(g.N, (ch + 1) * per);
-                    for (int n0 = ch * per; n0 < n1; n0 += perGemm)
-                    {
-                        int count = Math.Min(perGemm, n1 - n0), k = count * ohw;
-                        float* gyCat = Scratch(g.Og * k);
-                        for (int i = 0; i < count; i++)
-                        {
-                            float* gyn = (float*)gya + ((nint)(n0 + i) * g.O * ohw);
-                            for (int o = 0; o < g.Og; o++)
-                            {
-                                ShortRuns.Copy(gyCat + ((nint)o * k) + ((nint)i * ohw), gyn + ((nint)o * ohw), ohw);
-                            }
-                        }
-
-                        float* packedGy = Gemm.ScratchA(Gemm.PackedASize(path, g.Og, k));
-                        Gemm.PackAAll(path, false, gyCat, k, g.Og, k, 1f, packedGy);
-                        var xp = Im2ColPanels.PadImages((float*)xa + ((nint)n0 * chw), g, g.C, count);
-                        nint imageStride = Im2ColPanels.ImageStride(g, g.C);
-                        Gemm.MultiplyPackedA(path, packedGy, g.Og, 0, g.Og, g.Kg, k,
-                            (p0, kc, d) => Im2ColPanels.PackTransposed(xp, g, p0, kc, 0, g.Kg, nr, d, imageStride),
-                            n0 == ch * per ? 0f : 1f, dst, g.Kg);
-                    }
-                }, (long)per * 2 * g.O * g.Kg * ohw);
             }
 
             for (int ch = 1; ch < chunks; ch++)

@@ -242,28 +242,15 @@ internal static unsafe class Im2ColPanels
     // → dst: ⌈n / nr⌉ panels of (kc × nr), p-major, columns past n zero. Each panel's nr rows are gathered, then
     // transposed into place (the values and layout of Gemm's own PackB of a stored colᵀ).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    // With imageStride > 0, xp is PadImages of several images and positions p run over them: position p is output
-    // position p mod OH·OW of image p / (OH·OW).
-    public static void PackTransposed(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, int nr, float* dst,
-        nint imageStride = 0)
+    public static void PackTransposed(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, int nr, float* dst)
     {
         float* tmp = Buffer(ref t_row, (nr * kc) + Slack);
-        int ohw = g.OH * g.OW;
         for (int jr = 0; jr < n; jr += nr)
         {
             int cols = Math.Min(nr, n - jr);
             for (int jj = 0; jj < cols; jj++)
             {
-                float* row = tmp + ((nint)jj * kc);
-                for (int q = 0; q < kc;)
-                {
-                    // The positions of one image at a time.
-                    int img = imageStride == 0 ? 0 : (p0 + q) / ohw, pos = p0 + q - (img * ohw);
-                    int len = imageStride == 0 ? kc : Math.Min(kc - q, ohw - pos);
-                    var xi = xp with { Data = xp.Data + (img * imageStride * sizeof(float)) };
-                    GatherRow(xi, g, j0 + jr + jj, pos, len, row + q);
-                    q += len;
-                }
+                GatherRow(xp, g, j0 + jr + jj, p0, kc, tmp + ((nint)jj * kc));
             }
 
             float* d = dst + ((nint)jr * kc);

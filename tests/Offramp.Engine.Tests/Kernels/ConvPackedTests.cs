@@ -282,44 +282,24 @@ public class ConvPackedTests
         return gx;
     }
 
-    // Per chunk of at most ⌈N/4⌉ images, group by group of Conv.WeightGradImages images (one image each for large
-    // maps or groups > 1): the group's im2col and gY side by side, then Sgemm(gY_g, colᵀ); chunks added in order.
+    // Per chunk of at most ⌈N/4⌉ images, image by image: im2col, then Sgemm(gY_g, colᵀ); chunks added in order.
     private static float[] PlainBackwardWeight(float[] x, float[] gy, ConvGeometry g)
     {
-        int ohw = g.OH * g.OW, wn = g.O * g.Kg, kRows = g.C * g.KH * g.KW;
+        int ohw = g.OH * g.OW, wn = g.O * g.Kg;
         int chunks = Math.Min(g.N, 4), per = (g.N + chunks - 1) / chunks;
         chunks = (g.N + per - 1) / per;
-        int group = Conv.WeightGradImages(g);
         var parts = new float[chunks][];
-        var col = new float[kRows * ohw];
+        var col = new float[g.C * g.KH * g.KW * ohw];
         for (int ch = 0; ch < chunks; ch++)
         {
             parts[ch] = new float[wn];
-            int n1 = Math.Min(g.N, (ch + 1) * per);
-            for (int n0 = ch * per; n0 < n1; n0 += group)
+            for (int n = ch * per; n < Math.Min(g.N, (ch + 1) * per); n++)
             {
-                int count = Math.Min(group, n1 - n0), k = count * ohw;
-                var colCat = new float[kRows * k];
-                var gyCat = new float[g.O * k];
-                for (int i = 0; i < count; i++)
-                {
-                    int n = n0 + i;
-                    Im2Col.Forward<float>(x.AsSpan(n * g.C * g.H * g.W, g.C * g.H * g.W), col, g, g.C);
-                    for (int r = 0; r < kRows; r++)
-                    {
-                        col.AsSpan(r * ohw, ohw).CopyTo(colCat.AsSpan((r * k) + (i * ohw)));
-                    }
-
-                    for (int o = 0; o < g.O; o++)
-                    {
-                        gy.AsSpan((n * g.O * ohw) + (o * ohw), ohw).CopyTo(gyCat.AsSpan((o * k) + (i * ohw)));
-                    }
-                }
-
+                Im2Col.Forward<float>(x.AsSpan(n * g.C * g.H * g.W, g.C * g.H * g.W), col, g, g.C);
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
-                    Gemm.Sgemm(false, true, g.Og, g.Kg, k, 1f, gyCat.AsSpan(grp * g.Og * k, g.Og * k), k,
-                        colCat.AsSpan(grp * g.Kg * k, g.Kg * k), k, n0 == ch * per ? 0f : 1f, parts[ch].AsSpan(grp * g.Og * g.Kg, g.Og * g.Kg), g.Kg);
+                    Gemm.Sgemm(false, true, g.Og, g.Kg, ohw, 1f, gy.AsSpan((n * g.O * ohw) + (grp * g.Og * ohw), g.Og * ohw), ohw,
+                        col.AsSpan(grp * g.Kg * ohw, g.Kg * ohw), ohw, n == ch * per ? 0f : 1f, parts[ch].AsSpan(grp * g.Og * g.Kg, g.Og * g.Kg), g.Kg);
                 }
             }
         }
