@@ -39,16 +39,15 @@ internal static unsafe partial class Conv
         {
             fixed (float* px = x, pw = w, pb = b, py = y, pp = packed)
             {
-                if (imagesPerTask > 1)
-                {
-                    Gemm.PackAAll(path, false, pw, g.Kg, g.Og, g.Kg, 1f, pp);
-                    ForwardImages(px, pp, pb, py, g, imagesPerTask, epilogue);
-                    return;
-                }
-
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
                     Gemm.PackAAll(path, false, pw + ((nint)grp * g.Og * g.Kg), g.Kg, g.Og, g.Kg, 1f, pp + ((nint)grp * aSize));
+                }
+
+                if (imagesPerTask > 1)
+                {
+                    ForwardImages(path, px, pp, pb, py, g, imagesPerTask, epilogue);
+                    return;
                 }
 
                 nint xa = (nint)px, ya = (nint)py, ba = (nint)pb, pa = (nint)pp;
@@ -111,26 +110,21 @@ internal static unsafe partial class Conv
     // every output is the same sum in the same order either way, they do not depend on this choice either.
     private const int MultiImageColumns = 512;
 
-    internal static int ImagesPerTask(in ConvGeometry g, int nr)
-    {
-        int ohw = g.OH * g.OW;
-        if (g.N < 2 || g.Groups != 1 || g.IsPointwise || ohw > 256 || ohw % nr == 0
-            || !Im2ColPanels.CanPackRuns(g, nr, 2 * ohw))
-        {
-            return 1;
-        }
-
-        return Math.Max(1, Math.Min(MultiImageColumns / ohw, g.N / 16));
-    }
+    internal static int ImagesPerTask(in ConvGeometry g, int nr) =>
+        Im2ColPanels.CanPackRuns(g, nr, 2 * g.OH * g.OW) ? SideBySide(g, nr) : 1;
 
     // Images one input-gradient task covers: as ImagesPerTask, for the dcol GEMM (its columns are the output positions
     // of the images). Horizontal stride 1 only: col2im then reads the slice in registers (and at stride 2 the
     // multi-image dcol measured slower than one image at a time).
-    internal static int ImagesPerTaskInputGrad(in ConvGeometry g, int nr)
+    internal static int ImagesPerTaskInputGrad(in ConvGeometry g, int nr) =>
+        Avx512F.IsSupported && nr == 32 && g.Stride.W == 1 ? SideBySide(g, nr) : 1;
+
+    // The conditions and count both kinds of task share: a batch, one group, not pointwise (whose GEMM already reads
+    // the stored input), a small map that wastes part of its last panel.
+    private static int SideBySide(in ConvGeometry g, int nr)
     {
         int ohw = g.OH * g.OW;
-        if (g.N < 2 || g.Groups != 1 || g.IsPointwise || g.Stride.W != 1 || ohw > 256 || ohw % nr == 0 || nr != 32
-            || !Avx512F.IsSupported)
+        if (g.N < 2 || g.Groups != 1 || g.IsPointwise || ohw > 256 || ohw % nr == 0)
         {
             return 1;
         }
@@ -141,17 +135,15 @@ internal static unsafe partial class Conv
     // Forward with several images per task (ImagesPerTask): their padded copies side by side (PadImages), one GEMM
     // over all their columns into a scratch tile (bias first, as Forward does), then each image's rows copied to y and
     // the epilogue applied. packedA: PackAAll of the (O × Kg) weights.
-    private static void ForwardImages(float* x, float* packedA, float* b, float* y, ConvGeometry g, int perTask,
+    private static void ForwardImages(GemmPath path, float* x, float* packedA, float* b, float* y, ConvGeometry g, int perTask,
         ConvEpilogue epilogue)
     {
-        var path = Gemm.Current;
         int ohw = g.OH * g.OW, tasks = Gemm.CeilDiv(g.N, perTask), chw = g.C * g.H * g.W;
-        nint xa = (nint)x, ya = (nint)y, ba = (nint)b, pa = (nint)packedA;
+        nint xa = (nint)x, ya = (nint)y, ba = (nint)b, pa = (nint)packedA, imageStride = Im2ColPanels.ImageStride(g, g.C);
         Parallelism.For(tasks, t =>
         {
             int n0 = t * perTask, count = Math.Min(perTask, g.N - n0), cols = count * ohw;
             var xp = Im2ColPanels.PadImages((float*)xa + ((nint)n0 * chw), g, g.C, count);
-            nint imageStride = Im2ColPanels.ImageStride(g, g.C);
             float* tile = Scratch(g.O * cols);
             if (ba != 0)
             {
@@ -242,9 +234,8 @@ internal static unsafe partial class Conv
                         int n0 = t * perTask, count = Math.Min(perTask, g.N - n0), cols = count * ohw;
                         float* gy0 = (float*)gya + ((nint)n0 * g.O * ohw);
                         float* dcol = Scratch(g.Kg * cols);
-                        nint imageStride = (nint)g.O * ohw;
                         Gemm.MultiplyPackedA(path, (float*)pa, g.Kg, 0, g.Kg, cols, g.Og,
-                            (p0, kc, dst) => Im2ColPanels.PackImageRows(gy0, imageStride, ohw, p0, kc, cols, dst), 0f, dcol, cols);
+                            (p0, kc, dst) => Im2ColPanels.PackImageRows(gy0, (nint)g.O * ohw, ohw, p0, kc, cols, dst), 0f, dcol, cols);
                         for (int i = 0; i < count; i++)
                         {
                             Im2Col.BackwardInto(dcol + ((nint)i * ohw), cols, (float*)gxa + ((nint)(n0 + i) * chw), g, g.C);

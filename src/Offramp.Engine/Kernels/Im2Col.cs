@@ -11,7 +11,6 @@ namespace Offramp.Engine.Kernels;
 /// </summary>
 internal static unsafe class Im2Col
 {
-
     // x: (C, H, W) one image → col: (C·KH·KW, OH·OW). Zero padding.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, Span<T> col, in ConvGeometry g, int channels)

@@ -56,6 +56,15 @@ internal static unsafe class Im2ColPanels
 
         int wp = g.W + (2 * g.Padding.W), rows = r1 - r0;
         float* dst = Buffer(ref t_padded, (channels * rows * wp) + Slack);
+        PadChannels(x, g, channels, r0, rows, dst);
+        return new Padded((nint)dst, r0, rows, wp, (nint)(dst + ((nint)channels * rows * wp) + Slack));
+    }
+
+    // x: (channels, H, W) → dst: padded rows [r0, r0 + rows) of every channel, (channels, rows, W + 2·pW), zeros in the
+    // padding.
+    private static void PadChannels(float* x, in ConvGeometry g, int channels, int r0, int rows, float* dst)
+    {
+        int wp = g.W + (2 * g.Padding.W);
         for (int c = 0; c < channels; c++)
         {
             float* xc = x + ((nint)c * g.H * g.W);
@@ -75,8 +84,6 @@ internal static unsafe class Im2ColPanels
                 new Span<float>(d + g.Padding.W + g.W, g.Padding.W).Clear();
             }
         }
-
-        return new Padded((nint)dst, r0, rows, wp, (nint)(dst + ((nint)channels * rows * wp) + Slack));
     }
 
     // xp: PadRows of the group's channels; im2col rows [p0, p0 + kc), columns [j0, j0 + n) (the range xp was
@@ -123,22 +130,7 @@ internal static unsafe class Im2ColPanels
         float* dst = Buffer(ref t_images, (int)(stride * count) + Slack);
         for (int i = 0; i < count; i++)
         {
-            float* xi = x + ((nint)i * channels * g.H * g.W);
-            float* di = dst + (i * stride);
-            for (int c = 0; c < channels; c++)
-            {
-                float* xc = xi + ((nint)c * g.H * g.W);
-                float* dc = di + ((nint)c * hp * wp);
-                new Span<float>(dc, g.Padding.H * wp).Clear();
-                new Span<float>(dc + ((nint)(g.Padding.H + g.H) * wp), g.Padding.H * wp).Clear();
-                for (int r = 0; r < g.H; r++)
-                {
-                    float* d = dc + ((nint)(r + g.Padding.H) * wp);
-                    new Span<float>(d, g.Padding.W).Clear();
-                    ShortRuns.Copy(d + g.Padding.W, xc + ((nint)r * g.W), g.W);
-                    new Span<float>(d + g.Padding.W + g.W, g.Padding.W).Clear();
-                }
-            }
+            PadChannels(x + ((nint)i * channels * g.H * g.W), g, channels, 0, hp, dst + (i * stride));
         }
 
         return new Padded((nint)dst, 0, hp, wp, (nint)(dst + (stride * count) + Slack));
@@ -346,7 +338,7 @@ internal static unsafe class Im2ColPanels
     }
 
     // Thread-local pinned buffer, grown on demand.
-    internal static float* Buffer(ref float[]? buffer, int n)
+    private static float* Buffer(ref float[]? buffer, int n)
     {
         if (buffer is null || buffer.Length < n)
         {

@@ -270,7 +270,6 @@ internal static class Pool
         return anyNaN;
     }
 
-
     // gy: (P, OH, OW) → gx: (P, H, W), overwritten: each window gets gy / divisor.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AvgBackward<T>(ReadOnlySpan<T> gy, Span<T> gx, int planes, int h, int w, int oh, int ow,

@@ -5,10 +5,10 @@ using System.Runtime.Intrinsics.X86;
 namespace Offramp.Engine.Kernels;
 
 /// <summary>
-/// Copies and adds over short runs of floats (a 7- or 14-wide feature-map row), where a library call or a scalar tail
-/// costs more than the work: whole Vector512 blocks, then one AVX-512 masked load/store for the rest (masked lanes are
-/// neither read nor written, so nothing past the run is touched). Without AVX-512, Vector256 blocks and a scalar tail.
-/// Every element gets one copy or one addition, as a scalar loop would do it.
+/// Copies of short runs of floats (a 7- or 14-wide feature-map row), where a library call or a scalar tail costs more
+/// than the work: whole Vector512 blocks, then for the rest one overlapping Vector512 (runs of 16+) or one AVX-512
+/// masked load/store (masked lanes are neither read nor written, so nothing past the run is touched). Without AVX-512,
+/// Vector256 blocks and a scalar tail.
 /// </summary>
 internal static unsafe class ShortRuns
 {
@@ -46,39 +46,6 @@ internal static unsafe class ShortRuns
         for (; i < n; i++)
         {
             dst[i] = src[i];
-        }
-    }
-
-    /// <summary>dst[0 .. n) += src[0 .. n).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Add(float* dst, float* src, int n)
-    {
-        int i = 0;
-        if (Avx512F.IsSupported)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512.Store(Vector512.Load(dst + i) + Vector512.Load(src + i), dst + i);
-            }
-
-            if (i < n)
-            {
-                var m = Tail(n - i);
-                var sum = Avx512F.MaskLoad(dst + i, m, Vector512<float>.Zero) + Avx512F.MaskLoad(src + i, m, Vector512<float>.Zero);
-                Avx512F.MaskStore(dst + i, m, sum);
-            }
-
-            return;
-        }
-
-        for (; i + 8 <= n; i += 8)
-        {
-            Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
-        }
-
-        for (; i < n; i++)
-        {
-            dst[i] += src[i];
         }
     }
 
