@@ -5,6 +5,8 @@ using Offramp.Inference;
 using Offramp.Models;
 using Offramp.Models.ResNets;
 
+using static Offramp.Benchmarks.Laps;
+
 namespace Offramp.Benchmarks;
 
 /// <summary>
@@ -137,15 +139,6 @@ public static class ModelOpsQuickBench
             Op("  head 0 linear", () => sdn.Linear.Forward(pooled.Reshape(pooled.Shape[0], pooled.Numel / pooled.Shape[0])));
         }
     }
-
-    // Records the stopwatch's time since the last lap into `into` and restarts it.
-    private static void Lap(Stopwatch sw, List<double> into)
-    {
-        into.Add(sw.Elapsed.TotalMilliseconds);
-        sw.Restart();
-    }
-
-    private static List<double>[] Lists(int count) => [.. Enumerable.Range(0, count).Select(_ => new List<double>())];
 
     private static void Op(string name, Func<Tensor> f)
     {

@@ -55,22 +55,22 @@ public static class Shapes
         new("N64 C64→128 1x1 s2 14", 64, 64, 14, 14, 128, 1, 2, 0, 1),
 
         // resnet_fm (the default Fashion-MNIST model) at batch 64: stem, the first segment's block, the 7×7 stage.
-        new("fm N64 C1→16 3x3 28 stem", 64, 1, 28, 28, 16, 3, 1, 1, 1),
-        new("fm N64 C16→32 3x3 s2 28", 64, 16, 28, 28, 32, 3, 2, 1, 1),
-        new("fm N64 C32 3x3 14", 64, 32, 14, 14, 32, 3, 1, 1, 1),
-        new("fm N64 C32→96 3x3 s2 14", 64, 32, 14, 14, 96, 3, 2, 1, 1),
-        new("fm N64 C96 3x3 7", 64, 96, 7, 7, 96, 3, 1, 1, 1),
+        .. ResNetFm(64),
     ];
 
     /// <summary>resnet_fm's convolutions at the training batch (128), for `--conv-parts`.</summary>
-    public static readonly ConvShape[] ConvTraining =
+    public static readonly ConvShape[] ConvTraining = ResNetFm(128);
+
+    // Every convolution of resnet_fm (stem; block 16→32 s2 with its 1×1 shortcut; block 32→96 s2 with its shortcut;
+    // the 96-channel 7×7 convolutions) at batch n.
+    private static ConvShape[] ResNetFm(int n) =>
     [
-        new("fm N128 C1→16 3x3 28 stem", 128, 1, 28, 28, 16, 3, 1, 1, 1),
-        new("fm N128 C16→32 3x3 s2 28", 128, 16, 28, 28, 32, 3, 2, 1, 1),
-        new("fm N128 C16→32 1x1 s2 28", 128, 16, 28, 28, 32, 1, 2, 0, 1),
-        new("fm N128 C32 3x3 14", 128, 32, 14, 14, 32, 3, 1, 1, 1),
-        new("fm N128 C32→96 3x3 s2 14", 128, 32, 14, 14, 96, 3, 2, 1, 1),
-        new("fm N128 C32→96 1x1 s2 14", 128, 32, 14, 14, 96, 1, 2, 0, 1),
-        new("fm N128 C96 3x3 7", 128, 96, 7, 7, 96, 3, 1, 1, 1),
+        new($"fm N{n} C1→16 3x3 28 stem", n, 1, 28, 28, 16, 3, 1, 1, 1),
+        new($"fm N{n} C16→32 3x3 s2 28", n, 16, 28, 28, 32, 3, 2, 1, 1),
+        new($"fm N{n} C16→32 1x1 s2 28", n, 16, 28, 28, 32, 1, 2, 0, 1),
+        new($"fm N{n} C32 3x3 14", n, 32, 14, 14, 32, 3, 1, 1, 1),
+        new($"fm N{n} C32→96 3x3 s2 14", n, 32, 14, 14, 96, 3, 2, 1, 1),
+        new($"fm N{n} C32→96 1x1 s2 14", n, 32, 14, 14, 96, 1, 2, 0, 1),
+        new($"fm N{n} C96 3x3 7", n, 96, 7, 7, 96, 3, 1, 1, 1),
     ];
 }

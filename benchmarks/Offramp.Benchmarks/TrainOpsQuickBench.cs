@@ -2,15 +2,19 @@ using System.Diagnostics;
 using System.Globalization;
 using Offramp.Engine;
 using Offramp.Engine.Optim;
+using Offramp.Inference;
 using Offramp.Models;
 using Offramp.Training;
+
+using static Offramp.Benchmarks.Laps;
 
 namespace Offramp.Benchmarks;
 
 /// <summary>
 /// `--quick --train-ops`: where one training step of a registered model (default `resnet_fm`) spends its time, as the
-/// trainer runs it (forward of every exit, the multi-exit loss with label smoothing 0.1 and self-distillation 0.5,
-/// backward, SGD with Nesterov momentum and weight decay) on random images: milliseconds per phase and, from the
+/// trainer runs it and builds it from its config (the defaults of `offramp train` with label smoothing 0.1,
+/// self-distillation 0.5 and Nesterov momentum, as the main job's config: forward of every exit, the multi-exit loss,
+/// backward, SGD) on random images: milliseconds per phase and, from the
 /// autograd profiler hook, per op kind in forward (time since the previous recorded op, so untracked work before an op
 /// counts to it) and backward. Options: `--threads N`, `--batch B` (128), `--model NAME`, `--model-extra K=V,...`,
 /// `--reps R` (20, after 3 warm-up steps), `--by-shape` (op kinds split by output shape). Prints medians over the timed steps and each op kind's share of the total.
@@ -24,36 +28,44 @@ public static class TrainOpsQuickBench
         Parallelism.Threads = int.Parse(Arg("--threads", Parallelism.Threads.ToString(inv)), inv);
         int n = int.Parse(Arg("--batch", "128"), inv);
         int reps = int.Parse(Arg("--reps", "20"), inv);
-        string name = Arg("--model", "resnet_fm");
-        var extra = Arg("--model-extra", "");
-        var options = new ModelOptions
+
+        // The model, loss and optimizer as the trainer builds them, from the same config keys and parsing.
+        var overrides = new List<KeyValuePair<string, string>>
         {
-            Extra = extra.Length == 0
-                ? new Dictionary<string, string>()
-                : extra.Split(',').Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]),
+            new("model", Arg("--model", "resnet_fm")),
+            new("label_smoothing", "0.1"),
+            new("distill_alpha", "0.5"),
+            new("nesterov", "true"),
         };
-        var model = ModelRegistry.Create(name, options);
+        if (Arg("--model-extra", "") is { Length: > 0 } extra)
+        {
+            overrides.Add(new("model_extra", extra));
+        }
+
+        var config = TrainConfigLoader.Load(null, overrides);
+        var model = ModelRegistry.Create(config.Model, config.ModelOptions(10, [1, 28, 28]));
         model.Train();
-        var loss = new MultiExitLoss(new MultiExitLossOptions { LabelSmoothing = 0.1, DistillAlpha = 0.5 }.ForModel(model));
-        var groups = WeightDecayGroups.Split(model, 5e-4);
-        var parameters = groups.SelectMany(g => g.Params).ToList();
+        var loss = new MultiExitLoss(config.LossOptions().ForModel(model));
+        var groups = WeightDecayGroups.Split(model, config.WeightDecay);
         using (TensorMemory.Persistent())
         {
-            foreach (var p in parameters)
+            foreach (var p in groups.SelectMany(g => g.Params))
             {
                 p.Grad ??= Tensor.ZerosLike(p);
             }
         }
 
-        var sgd = new Sgd(groups, 0.01, 0.9, weightDecay: 5e-4, nesterov: true);
+        var sgd = new Sgd(groups, config.Lr, config.Momentum, weightDecay: config.WeightDecay, nesterov: config.Nesterov);
         var rng = new Rng(1);
         var x = Tensor.Randn(rng, [n, .. model.InputShape]);
         var labels = Enumerable.Range(0, n).Select(i => i % model.NumClasses).ToArray();
         var profiler = new Profiler { ByShape = args.Contains("--by-shape") };
-        var phases = new[] { new List<double>(), new List<double>(), new List<double>(), new List<double>() };
+        var phases = Lists(4);
+        var warmUp = Lists(4);
         for (int r = -3; r < reps; r++)
         {
             bool timed = r >= 0;
+            var into = timed ? phases : warmUp;
             Autograd.Profiler = timed ? profiler : null;
             sgd.ZeroGrad(setToNone: false);
             var sw = Stopwatch.StartNew();
@@ -63,19 +75,19 @@ public static class TrainOpsQuickBench
                 var outs = model.ForwardAll(x);
                 var res = loss.Compute(outs, labels);
                 _ = res.Total.Item();
-                Lap(sw, phases[0], timed);
+                Lap(sw, into[0]);
                 res.Total.Backward();
-                Lap(sw, phases[1], timed);
+                Lap(sw, into[1]);
             }
 
-            Lap(sw, phases[2], timed);
+            Lap(sw, into[2]);
             sgd.Step();
-            Lap(sw, phases[3], timed);
+            Lap(sw, into[3]);
         }
 
         Autograd.Profiler = null;
         double total = phases.Sum(Median);
-        Console.WriteLine($"{name} {extra}, batch {n}, threads {Parallelism.Threads}, {reps} steps; median ms per step, "
+        Console.WriteLine($"{config.Model} {string.Join(",", config.ModelExtra?.Select(kv => $"{kv.Key}={kv.Value}") ?? [])}, batch {n}, threads {Parallelism.Threads}, {reps} steps; median ms per step, "
             + $"{1000.0 * n / total:F0} img/s");
         string[] phaseNames = ["forward + loss", "backward", "step scope end", "optimizer"];
         for (int i = 0; i < phases.Length; i++)
@@ -90,21 +102,7 @@ public static class TrainOpsQuickBench
         }
     }
 
-    private static void Lap(Stopwatch sw, List<double> into, bool timed)
-    {
-        if (timed)
-        {
-            into.Add(sw.Elapsed.TotalMilliseconds);
-        }
-
-        sw.Restart();
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var s = xs.OrderBy(v => v).ToList();
-        return s[s.Count / 2];
-    }
+    private static double Median(List<double> xs) => DynamicRunner.Median([.. xs]);
 
     private sealed class Profiler : IOpProfiler
     {
