@@ -9,7 +9,8 @@ namespace Offramp.Engine.Kernels;
 /// Float32 convolution as im2col + GEMM per image and group (PyTorch's slow_conv2d / Caffe): for image n and group
 /// g, Y_g (Og × OH·OW) = W_g (Og × Kg) · col_g (Kg × OH·OW). The forward pass packs the weights once per call and
 /// writes im2col straight into GEMM's B panels (<see cref="Im2ColPanels"/>); a 1×1 stride-1 unpadded convolution
-/// packs the input itself. The input gradient packs W_gᵀ once per call. Tasks are cut from the sizes alone
+/// packs the input itself; stems and maps with rows of 12+ columns take the direct kernel instead
+/// (<c>Conv.Direct.cs</c>, the same sums). The input gradient packs W_gᵀ once per call. Tasks are cut from the sizes alone
 /// (<see cref="ConvTiles"/>) and every output is summed in one fixed order, so results do not depend on the
 /// thread count.
 /// </summary>
@@ -32,6 +33,16 @@ internal static unsafe partial class Conv
         }
 
         var path = Gemm.Current;
+        if (UsesDirect(g, path))
+        {
+            fixed (float* px = x, pw = w, pb = b, py = y)
+            {
+                ForwardDirect(px, pw, pb, py, g, epilogue);
+            }
+
+            return;
+        }
+
         int aSize = Gemm.PackedASize(path, g.Og, g.Kg);
         int imagesPerTask = ImagesPerTask(g, Gemm.PanelWidth(path));
         float[] packed = ArrayPool<float>.Shared.Rent(Math.Max(1, aSize * g.Groups));

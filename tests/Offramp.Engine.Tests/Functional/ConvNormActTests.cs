@@ -29,6 +29,9 @@ public class ConvNormActTests
         new[] { 32, 6, 7, 7, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1 },     // several images per forward task: 2 × 49 columns
         new[] { 50, 3, 5, 9, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1 },      // 3 images × 45 columns per task, a last task of 2
         new[] { 48, 4, 11, 11, 5, 3, 3, 1, 1, 1, 1, 2, 2, 1 },    // several images per task, dilation 2 (9 × 9 outputs)
+        new[] { 3, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1 },    // direct kernel: a 1-channel stem, the epilogue per image
+        new[] { 1, 3, 32, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1 },    // direct kernel, one image: the epilogue per row range
+        new[] { 2, 2, 9, 5, 17, 3, 3, 1, 1, 0, 1, 1, 1, 1 },      // direct kernel: O = 17, masked runs
     };
 
     [Theory]

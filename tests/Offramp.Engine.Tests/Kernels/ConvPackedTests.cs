@@ -42,6 +42,18 @@ public class ConvPackedTests
         new[] { 36, 3, 12, 19, 4, 3, 3, 1, 2, 1, 0, 1, 1, 1 },    // stride (1, 2), unpadded columns: one image per forward task
         new[] { 33, 8, 14, 14, 10, 1, 1, 2, 2, 0, 0, 1, 1, 1 },   // 1×1 stride 2 (projection shortcut) in a large batch
         new[] { 32, 2, 20, 20, 3, 3, 3, 3, 3, 1, 1, 2, 2, 1 },    // stride 3 with dilation 2 in a large batch
+        new[] { 2, 3, 32, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1 },    // direct kernel: an RGB stem (Kg 27), two 16-channel blocks
+        new[] { 1, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1 },    // direct kernel, one image: rows cut into 4 tasks
+        new[] { 2, 2, 9, 5, 17, 3, 3, 1, 1, 0, 1, 1, 1, 1 },      // direct kernel: O = 17 (a 1-channel block), OW = 5 (masked run only)
+        new[] { 1, 1, 12, 40, 3, 5, 5, 1, 1, 2, 2, 1, 1, 1 },     // direct kernel: 5×5 (Kg 25), OW = 40 (two runs + 8 lanes), 3 row tasks
+        new[] { 5, 2, 7, 16, 20, 3, 4, 1, 1, 1, 2, 1, 1, 1 },     // direct kernel: 3×4 taps, OW = 17, 5 images
+        new[] { 3, 2, 10, 10, 9, 4, 4, 1, 1, 1, 1, 1, 1, 1 },     // direct kernel at its limit, Kg = 32; OH = OW = 9
+        new[] { 2, 11, 6, 6, 4, 3, 1, 1, 1, 1, 0, 1, 1, 1 },      // Kg = 33, OW = 6: past the direct kernel, im2col + GEMM
+        new[] { 2, 32, 14, 14, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1 },   // direct kernel, Kg = 288: two k blocks added as the GEMM does
+        new[] { 2, 2, 29, 31, 16, 5, 5, 2, 2, 2, 2, 1, 1, 1 },    // direct kernel, stride 2: four phase planes, 5×5, OW = 16
+        new[] { 3, 3, 30, 30, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1 },     // direct kernel, stride 2, 3 images: rows cut into tasks
+        new[] { 4, 5, 13, 24, 18, 3, 3, 2, 1, 1, 1, 1, 1, 1 },    // direct kernel, stride (2, 1)
+        new[] { 2, 40, 14, 14, 33, 3, 3, 2, 2, 1, 1, 1, 1, 1 },   // stride 2, OW = 7: im2col + GEMM (half-empty vectors)
     };
 
     [Theory]
@@ -213,6 +225,23 @@ public class ConvPackedTests
                 }
             }
         }
+    }
+
+    [Theory]
+    [InlineData(64, 1, 28, 28, 16, 3, 1, 1, true)]      // resnet_fm's stem (Kg 9)
+    [InlineData(64, 16, 28, 28, 32, 3, 2, 1, true)]     // its first block's stride-2 conv (OW 14)
+    [InlineData(64, 16, 28, 28, 32, 1, 2, 0, false)]    // its 1×1 stride-2 shortcut: phase planes cost more than packing
+    [InlineData(64, 32, 14, 14, 32, 3, 1, 1, true)]     // 32 channels at 14×14 (Kg 288)
+    [InlineData(64, 32, 14, 14, 96, 3, 2, 1, false)]    // stride 2 to 7×7: 7 of 16 lanes
+    [InlineData(64, 96, 7, 7, 96, 3, 1, 1, false)]      // 96 channels at 7×7
+    [InlineData(64, 3, 32, 32, 32, 3, 1, 1, true)]      // an RGB stem at 32×32
+    [InlineData(1, 3, 224, 224, 64, 7, 2, 3, false)]    // an ImageNet stem: the padded image exceeds 64 Ki floats
+    [InlineData(8, 64, 32, 32, 64, 1, 1, 0, false)]     // pointwise: the GEMM reads the stored input
+    public void DirectKernel_TakesTheShapesItIsFor(int n, int c, int h, int w, int o, int k, int stride, int pad, bool direct)
+    {
+        var g = new ConvGeometry(n, c, h, w, o, k, k, (stride, stride), (pad, pad), (1, 1), 1);
+        Assert.Equal(direct && Gemm.IsSupported(GemmPath.Avx512), Conv.UsesDirect(g, GemmPath.Avx512));
+        Assert.False(Conv.UsesDirect(g, GemmPath.Avx2));
     }
 
     [Theory]

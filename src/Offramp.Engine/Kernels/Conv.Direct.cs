@@ -1,0 +1,286 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Offramp.Engine.Kernels;
+
+/// <summary>
+/// Direct forward convolution for maps whose rows fill most of a 16-wide vector (OW ≥ 12, e.g. 14, 16, 28, 32) or
+/// with few taps per output (stems), stride 1 or 2, no dilation, one group. im2col + GEMM packs every tap of every
+/// position into panels that the GEMM then reads for only O output channels (a stem's K = 9 leaves 9 FMAs per C-tile
+/// load and store; a 32-channel layer reuses each packed value 32 times); here each 16-wide run of an output row keeps
+/// 16 output channels in registers and adds, for every tap, one vector load from a zero-bordered copy of the input
+/// times each channel's weight (an embedded broadcast). Strided convolutions read phase planes (the padded input split
+/// by row and column parity, so stride 2 becomes contiguous loads). Taps are summed in the im2col row order
+/// (c, kh, kw), from +0 with fused multiply-adds, in the GEMM's k blocks (<see cref="Gemm.KStep"/>), each block's sum
+/// added to the previous ones (or to the bias) as the micro-kernel's write-back does — the same operations in the same
+/// order as the packed path, so the result is bit-identical to it (<c>ConvPackedTests</c>).
+/// </summary>
+internal static unsafe partial class Conv
+{
+    /// <summary>Kg up to which the direct kernel takes any row width (at least 8 columns).</summary>
+    internal const int DirectSmallTaps = 32;
+
+    private const int DirectLanes = 16;
+
+    private const int DirectMaxImage = 1 << 16;
+
+    /// <summary>True when <see cref="ForwardDirect"/> computes this convolution on <paramref name="path"/>: AVX-512,
+    /// one group, no dilation, stride 1 or 2, not 1×1 (a stride-1 1×1's GEMM reads the stored input; at stride 2 the
+    /// phase planes cost more than the GEMM's packing, measured), a padded input
+    /// image of at most 64 Ki floats, and output rows that use at least 3/4 of their vector lanes (at least half of
+    /// them for Kg ≤ 32).</summary>
+    internal static bool UsesDirect(in ConvGeometry g, GemmPath path)
+    {
+        if (path != GemmPath.Avx512 || !Avx512F.IsSupported || g.Groups != 1 || g.Dilation != (1, 1) || g.KH * g.KW == 1
+            || g.Stride.H is < 1 or > 2 || g.Stride.W is < 1 or > 2 || g.OW < 1)
+        {
+            return false;
+        }
+
+        // The zero-bordered copy of an image (at most; fewer rows for fewer than 4 images) stays within 256 KB (L2).
+        if ((long)g.C * (g.H + (2 * g.Padding.H)) * (g.W + (2 * g.Padding.W)) > DirectMaxImage)
+        {
+            return false;
+        }
+
+        int lanes = DirectLanes * Gemm.CeilDiv(g.OW, DirectLanes);
+        return 4 * g.OW >= 3 * lanes || (g.Kg <= DirectSmallTaps && 2 * g.OW >= lanes);
+    }
+
+    // Tasks: (image, row range). From 4 images up one task per image; with fewer, an image's rows are cut into up to 4
+    // ranges. From the sizes alone (the results do not depend on the cut either).
+    private static void ForwardDirect(float* x, float* w, float* b, float* y, in ConvGeometry geometry, ConvEpilogue epilogue)
+    {
+        var g = geometry;
+        int k = g.Kg, blocks = Gemm.CeilDiv(g.O, DirectLanes), ohw = g.OH * g.OW;
+        int rowChunks = g.N >= 4 ? 1 : Math.Min(g.OH, 4), rowsPer = Gemm.CeilDiv(g.OH, rowChunks);
+        rowChunks = Gemm.CeilDiv(g.OH, rowsPer);
+        float[] packed = ArrayPool<float>.Shared.Rent(blocks * k * DirectLanes);
+        try
+        {
+            fixed (float* pw = packed)
+            {
+                // wpk[(blk·K + t)·16 + i] = w[blk·16 + i, t], zero for channels past O.
+                for (int blk = 0; blk < blocks; blk++)
+                {
+                    for (int t = 0; t < k; t++)
+                    {
+                        for (int i = 0; i < DirectLanes; i++)
+                        {
+                            int o = (blk * DirectLanes) + i;
+                            pw[(((blk * k) + t) * DirectLanes) + i] = o < g.O ? w[((nint)o * k) + t] : 0f;
+                        }
+                    }
+                }
+
+                nint xa = (nint)x, ya = (nint)y, ba = (nint)b, wa = (nint)pw;
+                Parallelism.For(g.N * rowChunks, task =>
+                {
+                    int n = task / rowChunks, oh0 = task % rowChunks * rowsPer, oh1 = Math.Min(g.OH, oh0 + rowsPer);
+                    DirectRows((float*)xa + ((nint)n * g.C * g.H * g.W), (float*)wa, (float*)ba,
+                        (float*)ya + ((nint)n * g.O * ohw), g, oh0, oh1);
+                    if (!epilogue.IsEmpty)
+                    {
+                        for (int o = 0; o < g.O; o++)
+                        {
+                            nint at = ((nint)n * g.O * ohw) + ((nint)o * ohw) + ((nint)oh0 * g.OW);
+                            epilogue.Apply((float*)ya + at, (oh1 - oh0) * g.OW, o, at);
+                        }
+                    }
+                }, 2L * g.O * rowsPer * g.OW * k);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(packed);
+        }
+    }
+
+    // Output rows [oh0, oh1) of one image. The input rows they read, zero-bordered, as phase planes: plane (c, a, b)
+    // holds padded positions (i·sH + a, j·sW + b) for phase rows i = oh0 … and columns j < pwid (one plane per channel
+    // at stride 1), then 16 floats of slack that the last run's unused lanes may read. Tap (c, kh, kw) of output
+    // (oh, ow) is plane (c, kh mod sH, kw mod sW) at (oh + kh / sH, ow + kw / sW).
+    private static void DirectRows(float* x, float* wpk, float* bias, float* y, in ConvGeometry g, int oh0, int oh1)
+    {
+        int k = g.Kg, sh = g.Stride.H, sw = g.Stride.W;
+        int rows = oh1 - oh0 + ((g.KH - 1) / sh), pwid = g.OW + ((g.KW - 1) / sw), plane = rows * pwid;
+        int size = (g.C * sh * sw * plane) + DirectLanes;
+        float* slab = Scratch(size);
+        new Span<float>(slab, size).Clear();
+        FillPhasePlanes(x, slab, g, oh0, rows, pwid);
+
+        int* offsets = stackalloc int[k];
+        for (int c = 0, t = 0; c < g.C; c++)
+        {
+            for (int kh = 0; kh < g.KH; kh++)
+            {
+                for (int kw = 0; kw < g.KW; kw++)
+                {
+                    offsets[t++] = ((((c * sh) + (kh % sh)) * sw) + (kw % sw)) * plane + ((kh / sh) * pwid) + (kw / sw);
+                }
+            }
+        }
+
+        int ohw = g.OH * g.OW, blocks = Gemm.CeilDiv(g.O, DirectLanes), kStep = Gemm.KStep(k);
+        for (int oh = oh0; oh < oh1; oh++)
+        {
+            float* src = slab + ((nint)(oh - oh0) * pwid);
+            for (int ow0 = 0; ow0 < g.OW; ow0 += DirectLanes)
+            {
+                int lanes = Math.Min(DirectLanes, g.OW - ow0);
+                var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lanes)).AsSingle();
+                for (int blk = 0; blk < blocks; blk++)
+                {
+                    int o0 = blk * DirectLanes, channels = Math.Min(DirectLanes, g.O - o0);
+                    float* yo = y + ((nint)o0 * ohw) + ((nint)oh * g.OW) + ow0;
+                    for (int p0 = 0; p0 < k; p0 += kStep)
+                    {
+                        float* wk = wpk + ((((nint)blk * k) + p0) * DirectLanes);
+                        DirectBlock(src + ow0, offsets + p0, Math.Min(kStep, k - p0), wk, p0 == 0 && bias != null ? bias + o0 : null,
+                            p0 > 0, yo, ohw, channels, lanes, mask);
+                    }
+                }
+            }
+        }
+    }
+
+    // The phase planes of DirectRows (zeroed by the caller): row i of plane (c, a, b) is padded row (oh0 + i)·sH + a,
+    // its columns b, b + sW, …; padded positions outside the input stay zero.
+    private static void FillPhasePlanes(float* x, float* slab, in ConvGeometry g, int oh0, int rows, int pwid)
+    {
+        int sh = g.Stride.H, sw = g.Stride.W, plane = rows * pwid, wp = g.W + (2 * g.Padding.W);
+        int lineLength = (2 * DirectLanes * Gemm.CeilDiv(Math.Max(wp, pwid * sw), 2 * DirectLanes)) + (2 * DirectLanes);
+        float* line = stackalloc float[lineLength];
+        if (sw == 2)
+        {
+            new Span<float>(line, lineLength).Clear();
+        }
+
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+        for (int c = 0; c < g.C; c++)
+        {
+            for (int a = 0; a < sh; a++)
+            {
+                for (int i = 0; i < rows; i++)
+                {
+                    int ih = ((oh0 + i) * sh) + a - g.Padding.H;
+                    if ((uint)ih >= (uint)g.H)
+                    {
+                        continue;
+                    }
+
+                    float* xrow = x + ((((nint)c * g.H) + ih) * g.W);
+                    float* p0 = slab + ((nint)((c * sh) + a) * sw * plane) + ((nint)i * pwid);
+                    if (sw == 1)
+                    {
+                        // Padded columns pw … pw + W − 1 hold the row; columns past pwid are not read.
+                        int n = Math.Min(g.W, pwid - g.Padding.W);
+                        if (n > 0)
+                        {
+                            ShortRuns.Copy(p0 + g.Padding.W, xrow, n);
+                        }
+
+                        continue;
+                    }
+
+                    // Stride 2 across: the padded row in a zero-bordered line, then even and odd columns by two-source
+                    // permutes, 16 per store (masked at the end of the phase row).
+                    ShortRuns.Copy(line + g.Padding.W, xrow, g.W);
+                    float* p1 = p0 + plane;
+                    for (int j0 = 0; j0 < pwid; j0 += DirectLanes)
+                    {
+                        var lo = Vector512.Load(line + (2 * j0));
+                        var hi = Vector512.Load(line + (2 * j0) + DirectLanes);
+                        var e = Avx512F.PermuteVar16x32x2(lo, even, hi);
+                        var o = Avx512F.PermuteVar16x32x2(lo, odd, hi);
+                        int left = pwid - j0;
+                        var m = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(left)).AsSingle();
+                        Avx512F.MaskStore(p0 + j0, m, e);
+                        Avx512F.MaskStore(p1 + j0, m, o);
+                    }
+                }
+            }
+        }
+    }
+
+    // 16 output channels × 16 positions, one k block: acc_i = Σ_t w[i, t]·src[offsets[t] ..] in t order from +0
+    // (fused); then y = acc + bias, acc, or (accumulate) y + acc; channels [0, channels), lanes [0, lanes) (masked below
+    // 16), planes ohw apart.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DirectBlock(float* src, int* offsets, int k, float* w, float* bias, bool accumulate, float* y, int ohw,
+        int channels, int lanes, Vector512<float> mask)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
+        Vector512<float> a6 = default, a7 = default, a8 = default, a9 = default, a10 = default, a11 = default;
+        Vector512<float> a12 = default, a13 = default, a14 = default, a15 = default;
+        for (int t = 0; t < k; t++, w += DirectLanes)
+        {
+            var v = Vector512.Load(src + offsets[t]);
+            a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[0]), v, a0);
+            a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[1]), v, a1);
+            a2 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[2]), v, a2);
+            a3 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[3]), v, a3);
+            a4 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[4]), v, a4);
+            a5 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[5]), v, a5);
+            a6 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[6]), v, a6);
+            a7 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[7]), v, a7);
+            a8 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[8]), v, a8);
+            a9 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[9]), v, a9);
+            a10 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[10]), v, a10);
+            a11 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[11]), v, a11);
+            a12 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[12]), v, a12);
+            a13 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[13]), v, a13);
+            a14 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[14]), v, a14);
+            a15 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[15]), v, a15);
+        }
+
+        DirectStore(y, a0, bias, 0, accumulate, channels, lanes, mask);
+        DirectStore(y + ohw, a1, bias, 1, accumulate, channels, lanes, mask);
+        DirectStore(y + (2 * (nint)ohw), a2, bias, 2, accumulate, channels, lanes, mask);
+        DirectStore(y + (3 * (nint)ohw), a3, bias, 3, accumulate, channels, lanes, mask);
+        DirectStore(y + (4 * (nint)ohw), a4, bias, 4, accumulate, channels, lanes, mask);
+        DirectStore(y + (5 * (nint)ohw), a5, bias, 5, accumulate, channels, lanes, mask);
+        DirectStore(y + (6 * (nint)ohw), a6, bias, 6, accumulate, channels, lanes, mask);
+        DirectStore(y + (7 * (nint)ohw), a7, bias, 7, accumulate, channels, lanes, mask);
+        DirectStore(y + (8 * (nint)ohw), a8, bias, 8, accumulate, channels, lanes, mask);
+        DirectStore(y + (9 * (nint)ohw), a9, bias, 9, accumulate, channels, lanes, mask);
+        DirectStore(y + (10 * (nint)ohw), a10, bias, 10, accumulate, channels, lanes, mask);
+        DirectStore(y + (11 * (nint)ohw), a11, bias, 11, accumulate, channels, lanes, mask);
+        DirectStore(y + (12 * (nint)ohw), a12, bias, 12, accumulate, channels, lanes, mask);
+        DirectStore(y + (13 * (nint)ohw), a13, bias, 13, accumulate, channels, lanes, mask);
+        DirectStore(y + (14 * (nint)ohw), a14, bias, 14, accumulate, channels, lanes, mask);
+        DirectStore(y + (15 * (nint)ohw), a15, bias, 15, accumulate, channels, lanes, mask);
+    }
+
+    // The GEMM's write-back: acc alone, or acc + C with C the bias (pre-filled) or the earlier k blocks' sum.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DirectStore(float* y, Vector512<float> acc, float* bias, int i, bool accumulate, int channels, int lanes,
+        Vector512<float> mask)
+    {
+        if (i >= channels)
+        {
+            return;
+        }
+
+        if (accumulate)
+        {
+            acc = Avx512F.Add(acc, lanes == DirectLanes ? Vector512.Load(y) : Avx512F.MaskLoad(y, mask, Vector512<float>.Zero));
+        }
+        else if (bias != null)
+        {
+            acc = Avx512F.Add(acc, Vector512.Create(bias[i]));
+        }
+
+        if (lanes == DirectLanes)
+        {
+            acc.Store(y);
+        }
+        else
+        {
+            Avx512F.MaskStore(y, mask, acc);
+        }
+    }
+}
