@@ -9,9 +9,9 @@ namespace Offramp.Engine.Kernels;
 /// Direct forward convolution for maps whose rows fill most of a 16-wide vector (OW ≥ 12, e.g. 14, 16, 28, 32) or
 /// with few taps per output (stems), stride 1 or 2, no dilation, one group. im2col + GEMM packs every tap of every
 /// position into panels that the GEMM then reads for only O output channels (a stem's K = 9 leaves 9 FMAs per C-tile
-/// load and store; a 32-channel layer reuses each packed value 32 times); here each 16-wide run of an output row keeps
-/// 16 output channels in registers and adds, for every tap, one vector load from a zero-bordered copy of the input
-/// times each channel's weight (an embedded broadcast). Strided convolutions read phase planes (the padded input split
+/// load and store; a 32-channel layer reuses each packed value 32 times); here a 16-wide run of two output rows keeps
+/// 8 output channels of both in registers and adds, for every tap, one vector load per row from a zero-bordered copy
+/// of the input times each channel's weight (one broadcast for both rows). Strided convolutions read phase planes (the padded input split
 /// by row and column parity, so stride 2 becomes contiguous loads). Taps are summed in the im2col row order
 /// (c, kh, kw), from +0 with fused multiply-adds, in the GEMM's k blocks (<see cref="Gemm.KStep"/>), each block's sum
 /// added to the previous ones (or to the bias) as the micro-kernel's write-back does — the same operations in the same
@@ -23,6 +23,9 @@ internal static unsafe partial class Conv
     internal const int DirectSmallTaps = 32;
 
     private const int DirectLanes = 16;
+
+    // Output channels per register block (× 2 output rows × 16 positions = 16 accumulators).
+    private const int DirectChannels = 8;
 
     private const int DirectMaxImage = 1 << 16;
 
@@ -54,23 +57,23 @@ internal static unsafe partial class Conv
     private static void ForwardDirect(float* x, float* w, float* b, float* y, in ConvGeometry geometry, ConvEpilogue epilogue)
     {
         var g = geometry;
-        int k = g.Kg, blocks = Gemm.CeilDiv(g.O, DirectLanes), ohw = g.OH * g.OW;
+        int k = g.Kg, blocks = Gemm.CeilDiv(g.O, DirectChannels), ohw = g.OH * g.OW;
         int rowChunks = g.N >= 4 ? 1 : Math.Min(g.OH, 4), rowsPer = Gemm.CeilDiv(g.OH, rowChunks);
         rowChunks = Gemm.CeilDiv(g.OH, rowsPer);
-        float[] packed = ArrayPool<float>.Shared.Rent(blocks * k * DirectLanes);
+        float[] packed = ArrayPool<float>.Shared.Rent(blocks * k * DirectChannels);
         try
         {
             fixed (float* pw = packed)
             {
-                // wpk[(blk·K + t)·16 + i] = w[blk·16 + i, t], zero for channels past O.
+                // wpk[(blk·K + t)·8 + i] = w[blk·8 + i, t], zero for channels past O.
                 for (int blk = 0; blk < blocks; blk++)
                 {
                     for (int t = 0; t < k; t++)
                     {
-                        for (int i = 0; i < DirectLanes; i++)
+                        for (int i = 0; i < DirectChannels; i++)
                         {
-                            int o = (blk * DirectLanes) + i;
-                            pw[(((blk * k) + t) * DirectLanes) + i] = o < g.O ? w[((nint)o * k) + t] : 0f;
+                            int o = (blk * DirectChannels) + i;
+                            pw[(((blk * k) + t) * DirectChannels) + i] = o < g.O ? w[((nint)o * k) + t] : 0f;
                         }
                     }
                 }
@@ -106,7 +109,7 @@ internal static unsafe partial class Conv
     {
         int k = g.Kg, sh = g.Stride.H, sw = g.Stride.W;
         int rows = oh1 - oh0 + ((g.KH - 1) / sh), pwid = g.OW + ((g.KW - 1) / sw), plane = rows * pwid;
-        int size = (g.C * sh * sw * plane) + DirectLanes;
+        int size = (g.C * sh * sw * plane) + pwid + DirectLanes;
         float* slab = Scratch(size);
         new Span<float>(slab, size).Clear();
         FillPhasePlanes(x, slab, g, oh0, rows, pwid);
@@ -123,23 +126,24 @@ internal static unsafe partial class Conv
             }
         }
 
-        int ohw = g.OH * g.OW, blocks = Gemm.CeilDiv(g.O, DirectLanes), kStep = Gemm.KStep(k);
-        for (int oh = oh0; oh < oh1; oh++)
+        int ohw = g.OH * g.OW, blocks = Gemm.CeilDiv(g.O, DirectChannels), kStep = Gemm.KStep(k);
+        for (int oh = oh0; oh < oh1; oh += 2)
         {
             float* src = slab + ((nint)(oh - oh0) * pwid);
+            bool two = oh + 1 < oh1;
             for (int ow0 = 0; ow0 < g.OW; ow0 += DirectLanes)
             {
                 int lanes = Math.Min(DirectLanes, g.OW - ow0);
                 var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lanes)).AsSingle();
                 for (int blk = 0; blk < blocks; blk++)
                 {
-                    int o0 = blk * DirectLanes, channels = Math.Min(DirectLanes, g.O - o0);
+                    int o0 = blk * DirectChannels, channels = Math.Min(DirectChannels, g.O - o0);
                     float* yo = y + ((nint)o0 * ohw) + ((nint)oh * g.OW) + ow0;
                     for (int p0 = 0; p0 < k; p0 += kStep)
                     {
-                        float* wk = wpk + ((((nint)blk * k) + p0) * DirectLanes);
-                        DirectBlock(src + ow0, offsets + p0, Math.Min(kStep, k - p0), wk, p0 == 0 && bias != null ? bias + o0 : null,
-                            p0 > 0, yo, ohw, channels, lanes, mask);
+                        float* wk = wpk + ((((nint)blk * k) + p0) * DirectChannels);
+                        DirectBlock(src + ow0, pwid, offsets + p0, Math.Min(kStep, k - p0), wk,
+                            p0 == 0 && bias != null ? bias + o0 : null, p0 > 0, yo, ohw, g.OW, two, channels, lanes, mask);
                     }
                 }
             }
@@ -206,35 +210,46 @@ internal static unsafe partial class Conv
         }
     }
 
-    // 16 output channels × 16 positions, one k block: acc_i = Σ_t w[i, t]·src[offsets[t] ..] in t order from +0
-    // (fused); then y = acc + bias, acc, or (accumulate) y + acc; channels [0, channels), lanes [0, lanes) (masked below
-    // 16), planes ohw apart.
+    // 8 output channels × 2 output rows (the second at src + pwid, stored only when `two`) × 16 positions, one k block:
+    // acc = Σ_t w[i, t]·src[offsets[t] ..] in t order from +0 (fused); then y = acc + bias, acc, or (accumulate)
+    // y + acc; channels [0, channels), lanes [0, lanes) (masked below 16), channel planes ohw apart, rows ow apart.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DirectBlock(float* src, int* offsets, int k, float* w, float* bias, bool accumulate, float* y, int ohw,
-        int channels, int lanes, Vector512<float> mask)
+    private static void DirectBlock(float* src, int pwid, int* offsets, int k, float* w, float* bias, bool accumulate, float* y,
+        int ohw, int ow, bool two, int channels, int lanes, Vector512<float> mask)
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
-        Vector512<float> a6 = default, a7 = default, a8 = default, a9 = default, a10 = default, a11 = default;
-        Vector512<float> a12 = default, a13 = default, a14 = default, a15 = default;
-        for (int t = 0; t < k; t++, w += DirectLanes)
+        Vector512<float> a6 = default, a7 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        Vector512<float> b4 = default, b5 = default, b6 = default, b7 = default;
+        float* src1 = src + pwid;
+        for (int t = 0; t < k; t++, w += DirectChannels)
         {
-            var v = Vector512.Load(src + offsets[t]);
-            a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[0]), v, a0);
-            a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[1]), v, a1);
-            a2 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[2]), v, a2);
-            a3 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[3]), v, a3);
-            a4 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[4]), v, a4);
-            a5 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[5]), v, a5);
-            a6 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[6]), v, a6);
-            a7 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[7]), v, a7);
-            a8 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[8]), v, a8);
-            a9 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[9]), v, a9);
-            a10 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[10]), v, a10);
-            a11 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[11]), v, a11);
-            a12 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[12]), v, a12);
-            a13 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[13]), v, a13);
-            a14 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[14]), v, a14);
-            a15 = Avx512F.FusedMultiplyAdd(Vector512.Create(w[15]), v, a15);
+            int off = offsets[t];
+            var u = Vector512.Load(src + off);
+            var v = Vector512.Load(src1 + off);
+            var c = Vector512.Create(w[0]);
+            a0 = Avx512F.FusedMultiplyAdd(c, u, a0);
+            b0 = Avx512F.FusedMultiplyAdd(c, v, b0);
+            c = Vector512.Create(w[1]);
+            a1 = Avx512F.FusedMultiplyAdd(c, u, a1);
+            b1 = Avx512F.FusedMultiplyAdd(c, v, b1);
+            c = Vector512.Create(w[2]);
+            a2 = Avx512F.FusedMultiplyAdd(c, u, a2);
+            b2 = Avx512F.FusedMultiplyAdd(c, v, b2);
+            c = Vector512.Create(w[3]);
+            a3 = Avx512F.FusedMultiplyAdd(c, u, a3);
+            b3 = Avx512F.FusedMultiplyAdd(c, v, b3);
+            c = Vector512.Create(w[4]);
+            a4 = Avx512F.FusedMultiplyAdd(c, u, a4);
+            b4 = Avx512F.FusedMultiplyAdd(c, v, b4);
+            c = Vector512.Create(w[5]);
+            a5 = Avx512F.FusedMultiplyAdd(c, u, a5);
+            b5 = Avx512F.FusedMultiplyAdd(c, v, b5);
+            c = Vector512.Create(w[6]);
+            a6 = Avx512F.FusedMultiplyAdd(c, u, a6);
+            b6 = Avx512F.FusedMultiplyAdd(c, v, b6);
+            c = Vector512.Create(w[7]);
+            a7 = Avx512F.FusedMultiplyAdd(c, u, a7);
+            b7 = Avx512F.FusedMultiplyAdd(c, v, b7);
         }
 
         DirectStore(y, a0, bias, 0, accumulate, channels, lanes, mask);
@@ -245,14 +260,18 @@ internal static unsafe partial class Conv
         DirectStore(y + (5 * (nint)ohw), a5, bias, 5, accumulate, channels, lanes, mask);
         DirectStore(y + (6 * (nint)ohw), a6, bias, 6, accumulate, channels, lanes, mask);
         DirectStore(y + (7 * (nint)ohw), a7, bias, 7, accumulate, channels, lanes, mask);
-        DirectStore(y + (8 * (nint)ohw), a8, bias, 8, accumulate, channels, lanes, mask);
-        DirectStore(y + (9 * (nint)ohw), a9, bias, 9, accumulate, channels, lanes, mask);
-        DirectStore(y + (10 * (nint)ohw), a10, bias, 10, accumulate, channels, lanes, mask);
-        DirectStore(y + (11 * (nint)ohw), a11, bias, 11, accumulate, channels, lanes, mask);
-        DirectStore(y + (12 * (nint)ohw), a12, bias, 12, accumulate, channels, lanes, mask);
-        DirectStore(y + (13 * (nint)ohw), a13, bias, 13, accumulate, channels, lanes, mask);
-        DirectStore(y + (14 * (nint)ohw), a14, bias, 14, accumulate, channels, lanes, mask);
-        DirectStore(y + (15 * (nint)ohw), a15, bias, 15, accumulate, channels, lanes, mask);
+        if (two)
+        {
+            float* y1 = y + ow;
+            DirectStore(y1, b0, bias, 0, accumulate, channels, lanes, mask);
+            DirectStore(y1 + ohw, b1, bias, 1, accumulate, channels, lanes, mask);
+            DirectStore(y1 + (2 * (nint)ohw), b2, bias, 2, accumulate, channels, lanes, mask);
+            DirectStore(y1 + (3 * (nint)ohw), b3, bias, 3, accumulate, channels, lanes, mask);
+            DirectStore(y1 + (4 * (nint)ohw), b4, bias, 4, accumulate, channels, lanes, mask);
+            DirectStore(y1 + (5 * (nint)ohw), b5, bias, 5, accumulate, channels, lanes, mask);
+            DirectStore(y1 + (6 * (nint)ohw), b6, bias, 6, accumulate, channels, lanes, mask);
+            DirectStore(y1 + (7 * (nint)ohw), b7, bias, 7, accumulate, channels, lanes, mask);
+        }
     }
 
     // The GEMM's write-back: acc alone, or acc + C with C the bias (pre-filled) or the earlier k blocks' sum.
