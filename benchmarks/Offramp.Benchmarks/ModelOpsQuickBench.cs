@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Offramp.Engine;
 using Offramp.Engine.Nn;
 using Offramp.Inference;
@@ -13,7 +14,8 @@ namespace Offramp.Benchmarks;
 /// `--quick --model-ops`: where inference time goes in a registered ResNet (default `resnet_fm`) at one batch size:
 /// milliseconds per staged segment (Start + RunToExit k, heads included) and per op kind of the first segment (stem
 /// conv, BatchNorm, ReLU, the SDN head's pools), eval mode, no gradients, median of repeated runs.
-/// Options: `--threads N`, `--batch B` (64), `--model NAME`, `--reps R` (25), `--weights FILE.safetensors` (trained weights instead of the initialisation). Prints the median and the minimum.
+/// Options: `--threads N`, `--batch B` (64), `--model NAME`, `--reps R` (25), `--weights FILE.safetensors` (trained weights instead of the initialisation), `--keep1 F` / `--keep2 F` (shares of the batch the
+/// dynamic path carries past exits 0 and 1; 0.8 and 0.63). Prints the median and the minimum.
 /// </summary>
 public static class ModelOpsQuickBench
 {
@@ -64,8 +66,12 @@ public static class ModelOpsQuickBench
         {
             var dyn = Lists(5);
 
-            int[] keep1 = [.. Enumerable.Range(0, n).Where(i => i % 5 != 0)];
-            int n2 = (int)Math.Round(0.63 * n);
+            // --keep1 F / --keep2 F: other shares of the batch going on after exits 0 and 1 (the rows kept are spread over it).
+            double f1 = double.Parse(Arg("--keep1", "0.8"), CultureInfo.InvariantCulture);
+            double f2 = double.Parse(Arg("--keep2", "0.63"), CultureInfo.InvariantCulture);
+            int n1 = (int)Math.Round(f1 * n);
+            int[] keep1 = [.. Enumerable.Range(0, n1).Select(i => (int)((long)i * n / n1))];
+            int n2 = Math.Min(n1, (int)Math.Round(f2 * n));
             int[] keep2 = [.. Enumerable.Range(0, keep1.Length).Where(i => i < n2)];
             for (int r = 0; r < _reps; r++)
             {
