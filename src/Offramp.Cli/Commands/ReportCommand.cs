@@ -82,7 +82,7 @@ internal static class ReportCommand
         if (speedSamples > 0)
         {
             var images = FirstImages(ctx.Data.Test, speedSamples);
-            foreach (var (batch, n) in new[] { (64, images.Images.Shape[0]), (1, Math.Max(1, images.Images.Shape[0] / 4)) })
+            foreach (var (batch, n, pooled) in new[] { (64, images.Images.Shape[0], false), (64, images.Images.Shape[0], true), (1, Math.Max(1, images.Images.Shape[0] / 4), false) })
             {
                 foreach (double f in SpeedupBudgets)
                 {
@@ -93,9 +93,10 @@ internal static class ReportCommand
                     }
 
                     var policy = calibrator.ForBudget(Budget.FractionOfFullCost(f), family).Calibration.Policy;
-                    var r = new DynamicRunner(ctx.Model, policy).Run(Batches(images, n, batch), new DynamicRunOptions { Repeats = repeats, WarmupRuns = 2 });
+                    var r = new DynamicRunner(ctx.Model, policy).Run(Batches(images, n, batch),
+                        new DynamicRunOptions { Repeats = repeats, WarmupRuns = 2, PoolAcrossBatches = pooled });
                     speedups.Add(new SpeedupMeasurement(f, r));
-                    o.WriteLine(Inv($"budget {100 * f:F0} % batch {batch}: MACs ×{r.MacSpeedup:F2}, measured ×{r.MeasuredSpeedup:F2} (ratio {r.SpeedupEfficiency:F2}), accuracy {100 * r.Accuracy:F2} % on {r.Samples}"));
+                    o.WriteLine(Inv($"budget {100 * f:F0} % batch {batch}{(pooled ? " pooled" : "")}: MACs ×{r.MacSpeedup:F2}, measured ×{r.MeasuredSpeedup:F2} (ratio {r.SpeedupEfficiency:F2}), accuracy {100 * r.Accuracy:F2} % on {r.Samples}"));
                 }
             }
         }

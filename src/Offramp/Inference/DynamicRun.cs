@@ -18,8 +18,9 @@ public sealed class DynamicRun
 
     internal DynamicRun(
         string policy, IReadOnlyList<ExitInfo> exits, int[] exit, int[] prediction, double[] confidence, int[]? labels,
-        double dynamicSeconds, double fullSeconds, int batches, int batchSize, int threads)
+        double dynamicSeconds, double fullSeconds, int batches, int batchSize, int threads, bool pooled = false)
     {
+        Pooled = pooled;
         Policy = policy;
         ExitNames = [.. exits.Select(e => e.Name)];
         _costs = [.. exits.Select(e => (double)e.Macs)];
@@ -109,6 +110,9 @@ public sealed class DynamicRun
 
     /// <summary>Kernel threads during the run (<see cref="Offramp.Engine.Parallelism.Threads"/>).</summary>
     public int Threads { get; }
+
+    /// <summary>True when the samples going on were pooled across batches (<see cref="DynamicRunOptions.PoolAcrossBatches"/>).</summary>
+    public bool Pooled { get; }
 
     /// <summary>E.g. <c>acc 0.9120, MACs 1.2E+06 (×2.1), time ×1.9, exits [40, 30, 30]</c>.</summary>
     public override string ToString() => FormattableString.Invariant(

@@ -52,6 +52,11 @@ public sealed class DynamicRunner
         options.Validate();
         CheckPolicy();
         var clock = options.Clock ?? StopwatchClock.Instance;
+        if (options.PoolAcrossBatches)
+        {
+            return RunPooled(batches, options, clock);
+        }
+
         var exit = new List<int>();
         var prediction = new List<int>();
         var confidence = new List<double>();
@@ -133,6 +138,153 @@ public sealed class DynamicRunner
             _policy.ToString() ?? _policy.Name, _model.Exits, [.. exit], [.. prediction], [.. confidence],
             labelled ? [.. labels] : null, dynamicSeconds, options.MeasureFullModel ? fullSeconds : double.NaN,
             batchCount, maxBatch, Parallelism.Threads);
+    }
+
+    // PoolAcrossBatches: the whole input as one timed run (median of the repeats), the full model over the same
+    // batches likewise.
+    private DynamicRun RunPooled(IEnumerable<(Tensor Images, int[]? Labels)> batches, DynamicRunOptions options, IClock clock)
+    {
+        var list = batches.ToList();
+        if (list.Count == 0)
+        {
+            throw new ArgumentException("DynamicRunner.Run: no batches", nameof(batches));
+        }
+
+        var labels = new List<int>();
+        bool labelled = true;
+        for (int b = 0; b < list.Count; b++)
+        {
+            var (images, batchLabels) = list[b];
+            ArgumentNullException.ThrowIfNull(images);
+            int n = images.Rank > 0 ? images.Shape[0] : 0;
+            if (batchLabels is not null && batchLabels.Length != n)
+            {
+                throw new ArgumentException($"batch {b}: {batchLabels.Length} labels for input {Shape.Format(images.Shape)}");
+            }
+
+            labelled &= batchLabels is not null;
+            labels.AddRange(batchLabels ?? []);
+        }
+
+        var inputs = list.Select(p => p.Images).ToList();
+        bool wasTraining = _model.Training;
+        _model.Eval();
+        try
+        {
+            using var noGrad = Autograd.NoGrad();
+            for (int w = 0; w < options.WarmupRuns; w++)
+            {
+                RunPooledOnce(inputs);
+                if (options.MeasureFullModel)
+                {
+                    inputs.ForEach(RunFull);
+                }
+            }
+
+            var dyn = new double[options.Repeats];
+            var full = new double[options.Repeats];
+            BatchAnswers? answers = null;
+            for (int r = 0; r < options.Repeats; r++)
+            {
+                var t0 = clock.Now;
+                answers = RunPooledOnce(inputs);
+                dyn[r] = (clock.Now - t0).TotalSeconds;
+                if (options.MeasureFullModel)
+                {
+                    t0 = clock.Now;
+                    inputs.ForEach(RunFull);
+                    full[r] = (clock.Now - t0).TotalSeconds;
+                }
+            }
+
+            return new DynamicRun(
+                _policy.ToString() ?? _policy.Name, _model.Exits, answers!.Exit, answers.Prediction, answers.Confidence,
+                labelled ? [.. labels] : null, Median(dyn), options.MeasureFullModel ? Median(full) : double.NaN,
+                list.Count, inputs.Max(t => t.Rank > 0 ? t.Shape[0] : 0), Parallelism.Threads, pooled: true);
+        }
+        finally
+        {
+            _model.Train(wasTraining);
+        }
+    }
+
+    // Every input batch through exit 0; the samples going on wait until a batch's worth is waiting at their next exit,
+    // then run there together; at the end the rest runs exit by exit.
+    private BatchAnswers RunPooledOnce(List<Tensor> inputs)
+    {
+        int e = _model.Exits.Count, total = inputs.Sum(t => t.Rank > 0 ? t.Shape[0] : 0);
+        int batch = Math.Max(1, inputs[0].Rank > 0 ? inputs[0].Shape[0] : 1);
+        var rec = new ExitRecorder(e, total, _model.NumClasses);
+        var waiting = new List<(ExitState State, int[] Ids)>[e];
+        var count = new int[e];
+        for (int k = 0; k < e; k++)
+        {
+            waiting[k] = [];
+        }
+
+        void Advance(ExitState state, int[] ids, int k)
+        {
+            rec.Store(k, _model.RunToExit(state, k), ids);
+            var keep = new List<int>(ids.Length);
+            for (int r = 0; r < ids.Length; r++)
+            {
+                if (k == e - 1 || _policy.ShouldExit(rec.View(ids[r], k)))
+                {
+                    rec.Answer(ids[r], k);
+                }
+                else
+                {
+                    keep.Add(r);
+                }
+            }
+
+            if (keep.Count > 0)
+            {
+                int[] rows = [.. keep];
+                waiting[k + 1].Add((state.Keep(rows), [.. rows.Select(r => ids[r])]));
+                count[k + 1] += rows.Length;
+            }
+        }
+
+        void Flush(int k)
+        {
+            var state = ExitState.Concat([.. waiting[k].Select(p => p.State)]);
+            int[] ids = [.. waiting[k].SelectMany(p => p.Ids)];
+            waiting[k].Clear();
+            count[k] = 0;
+            Advance(state, ids, k);
+        }
+
+        // One step scope for the whole input: the waiting states stay in its arena until they run (no copies out of
+        // it, no garbage for the collector), so memory grows with the input — meant for bounded inputs such as the
+        // report's.
+        using var step = TensorMemory.Step();
+        int offset = 0;
+        foreach (var images in inputs)
+        {
+            var state = _model.Start(images);
+            int n = state.BatchSize;
+            Advance(state, [.. Enumerable.Range(offset, n)], 0);
+            offset += n;
+
+            for (int k = 1; k < e; k++)
+            {
+                if (count[k] >= batch)
+                {
+                    Flush(k);
+                }
+            }
+        }
+
+        for (int k = 1; k < e; k++)
+        {
+            if (count[k] > 0)
+            {
+                Flush(k);
+            }
+        }
+
+        return new BatchAnswers(rec.Exit, rec.Prediction, rec.Confidence);
     }
 
     /// <summary>Runs one batch with early exit (no timing): per sample, the exit, prediction and confidence.</summary>

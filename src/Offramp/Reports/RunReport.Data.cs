@@ -62,6 +62,7 @@ public static partial class RunReport
             {
                 ["budget_fraction"] = s.BudgetFraction,
                 ["batch_size"] = s.Run.BatchSize,
+                ["pooled"] = s.Run.Pooled,
                 ["threads"] = s.Run.Threads,
                 ["samples"] = s.Run.Samples,
                 ["accuracy"] = J(s.Run.Accuracy),
@@ -122,10 +123,11 @@ public static partial class RunReport
     }
 
     private static string SpeedupsToCsv(RunReportData d) => Csv(
-        ["budget_fraction", "batch_size", "threads", "samples", "accuracy", "average_macs", "mac_speedup", "dynamic_s", "full_s", "measured_speedup", "measured_over_mac"],
+        ["budget_fraction", "batch_size", "pooled", "threads", "samples", "accuracy", "average_macs", "mac_speedup", "dynamic_s", "full_s", "measured_speedup", "measured_over_mac"],
         d.Speedups.Select(s => new[]
         {
-            F(s.BudgetFraction), s.Run.BatchSize.ToString(CultureInfo.InvariantCulture), s.Run.Threads.ToString(CultureInfo.InvariantCulture),
+            F(s.BudgetFraction), s.Run.BatchSize.ToString(CultureInfo.InvariantCulture), s.Run.Pooled ? "true" : "false",
+            s.Run.Threads.ToString(CultureInfo.InvariantCulture),
             s.Run.Samples.ToString(CultureInfo.InvariantCulture), F(s.Run.Accuracy), F(s.Run.AverageMacs), F(s.Run.MacSpeedup),
             F(s.Run.DynamicSeconds), F(s.Run.FullSeconds), F(s.Run.MeasuredSpeedup), F(s.Run.SpeedupEfficiency),
         }));

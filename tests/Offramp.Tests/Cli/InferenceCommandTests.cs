@@ -155,8 +155,12 @@ public class InferenceCommandTests : CliTestBase
         Assert.Equal("tiny", (string)json["model"]!);
         Assert.Equal(2, json["training"]!.AsArray().Count);
         Assert.Equal([1, 64], json["latency"]!.AsArray().Select(l => (int)l!["batch_size"]!));
-        // 25 % of the full cost (50 MACs) is below the first exit (100): only 50 % and 75 %, at batch 64 and 1.
-        Assert.Equal(4, json["speedups"]!.AsArray().Count);
+        // 25 % of the full cost (50 MACs) is below the first exit (100): only 50 % and 75 %, at batch 64 (per batch and
+        // pooled) and 1.
+        var speedups = json["speedups"]!.AsArray();
+        Assert.Equal(6, speedups.Count);
+        Assert.Equal([false, false, true, true, false, false], speedups.Select(s => (bool)s!["pooled"]!));
+        Assert.Equal([64, 64, 64, 64, 1, 1], speedups.Select(s => (int)s!["batch_size"]!));
         Assert.Contains("unreachable", r.Out, StringComparison.Ordinal);
         Assert.Equal(16, (int)json["anytime"]!["images"]!);
         foreach (var f in new[] { "report_curve.csv", "report_exits.csv", "report_speedup.csv", "report_training.csv" })

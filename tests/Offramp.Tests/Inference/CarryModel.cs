@@ -64,5 +64,8 @@ internal sealed class CarryModel : MultiExitModel
 
         protected override ExitState KeepRows(int[] rows) =>
             new CarryState(SelectRows(Features, rows), Previous is null ? null : SelectRows(Previous, rows));
+
+        protected override ExitState ConcatRows(IReadOnlyList<ExitState> states) =>
+            new CarryState(CatRows<CarryState>(states, s => s.Features)!, CatRows<CarryState>(states, s => s.Previous));
     }
 }

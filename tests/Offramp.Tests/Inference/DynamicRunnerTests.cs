@@ -155,6 +155,99 @@ public sealed class DynamicRunnerTests
     }
 
     [Fact]
+    public void Run_Pooled_SameAnswersAndSegmentsRunOnPooledBatches()
+    {
+        var model = new CarryModel();
+        var data = Data(model, 5, 10, 21);
+        var logits = Simulated(model, data);
+        var policy = MidpointPolicy(logits);
+        var expected = SimulatedRunner.Run(logits, policy);
+        model.Calls.Clear();
+
+        var run = new DynamicRunner(model, policy).Run(data,
+            new DynamicRunOptions { MeasureFullModel = false, WarmupRuns = 0, PoolAcrossBatches = true });
+
+        AssertSameAnswers(expected, run);
+        Assert.True(run.Pooled);
+        Assert.Equal(5, run.Batches);
+        Assert.Equal(Enumerable.Repeat((0, 10), 5), model.Calls.Where(c => c.Exit == 0));
+        for (int k = 1; k < 3; k++)
+        {
+            // Every sample that went on past exit k − 1 ran segment k once, in batches of at least 10 but the last.
+            var sizes = model.Calls.Where(c => c.Exit == k).Select(c => c.Batch).ToList();
+            Assert.Equal(run.ExitIndex.Count(e => e >= k), sizes.Sum());
+            Assert.All(sizes.SkipLast(1), b => Assert.True(b >= 10, $"segment {k} ran on a pooled batch of {b}"));
+            Assert.True(sizes.Count < run.ExitIndex.Count(e => e >= k) / 2, $"segment {k}: {sizes.Count} calls, expected pooling");
+        }
+    }
+
+    [Fact]
+    public void Run_Pooled_PatiencePolicySeesEachSampleHistory()
+    {
+        var model = new CarryModel(seed: 9);
+        var data = Data(model, 3, 16, 8);
+        var policy = PatiencePolicy.Classification(2);
+        var expected = SimulatedRunner.Run(Simulated(model, data), policy);
+
+        var run = new DynamicRunner(model, policy).Run(data,
+            new DynamicRunOptions { MeasureFullModel = false, WarmupRuns = 0, PoolAcrossBatches = true });
+
+        Assert.Equal(expected.ExitIndex, run.ExitIndex);
+        Assert.Equal(expected.Prediction, run.Prediction);
+    }
+
+    [Fact]
+    public void Run_Pooled_DynamicPerceiverStateConcatenates()
+    {
+        var model = ModelRegistry.Create("dp_resnet18_t32", new ModelOptions { WidthMultiplier = 0.125 });
+        var data = Data(model, 3, 6, 4);
+        var logits = Simulated(model, data);
+        var policy = MidpointPolicy(logits);
+        var expected = SimulatedRunner.Run(logits, policy);
+
+        var run = new DynamicRunner(model, policy).Run(data,
+            new DynamicRunOptions { MeasureFullModel = false, WarmupRuns = 0, PoolAcrossBatches = true });
+
+        AssertSameAnswers(expected, run);
+        Assert.True(run.Histogram.Count(h => h > 0) >= 2, $"the thresholds should spread the exits: [{string.Join(", ", run.Histogram)}]");
+    }
+
+    [Fact]
+    public void Run_Pooled_FakeClockTimesTheWholeInput()
+    {
+        var model = new CarryModel();
+        var data = Data(model, 3, 6, 2);
+        var clock = new FakeClock(TimeSpan.FromMilliseconds(2));
+
+        var run = new DynamicRunner(model, new AlwaysExit()).Run(data,
+            new DynamicRunOptions { Repeats = 3, WarmupRuns = 1, Clock = clock, PoolAcrossBatches = true });
+
+        // One dynamic and one full timing per repeat over all three batches, each lasting one clock step.
+        Assert.Equal(0.002, run.DynamicSeconds, 12);
+        Assert.Equal(0.002, run.FullSeconds, 12);
+        Assert.Equal(3 * 2 * 2, clock.Reads);
+        Assert.Equal(18, run.Samples);
+    }
+
+    [Fact]
+    public void Concat_StatesAtDifferentExits_Throws()
+    {
+        var model = new CarryModel();
+        var x = Tensor.Randn(new Rng(1), [4, .. model.InputShape]);
+        model.Eval();
+        using var _ = Autograd.NoGrad();
+        var a = model.Start(x);
+        var b = model.Start(x);
+        model.RunToExit(b, 0);
+        var e = Assert.Throws<ArgumentException>(() => ExitState.Concat([a, b]));
+        Assert.Contains("one exit", e.Message);
+        Assert.Throws<ArgumentException>(() => ExitState.Concat([]));
+        var c = ExitState.Concat([a, a.Keep([1, 3])]);
+        Assert.Equal(6, c.BatchSize);
+        Assert.Equal(0, c.ExitsDone);
+    }
+
+    [Fact]
     public void Run_UnlabelledBatch_AccuracyIsNaN()
     {
         var model = new CarryModel();

@@ -37,4 +37,14 @@ public sealed class DynPerceiverState : ExitState
         XMean = XMean is null ? null : SelectRows(XMean, rows),
         PrevLogits = PrevLogits is null ? null : SelectRows(PrevLogits, rows),
     };
+
+    /// <inheritdoc/>
+    protected override ExitState ConcatRows(IReadOnlyList<ExitState> states) => new DynPerceiverState
+    {
+        X = CatRows<DynPerceiverState>(states, s => s.X)!,
+        Z = CatRows<DynPerceiverState>(states, s => s.Z)!,
+        ZMean = CatRows<DynPerceiverState>(states, s => s.ZMean),
+        XMean = CatRows<DynPerceiverState>(states, s => s.XMean),
+        PrevLogits = CatRows<DynPerceiverState>(states, s => s.PrevLogits),
+    };
 }
