@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -28,6 +29,9 @@ internal static unsafe partial class Conv
     private const int DirectChannels = 8;
 
     private const int DirectMaxImage = 1 << 16;
+
+    [ThreadStatic]
+    private static float[]? t_phase;
 
     /// <summary>True when <see cref="ForwardDirect"/> computes this convolution on <paramref name="path"/>: AVX-512,
     /// one group, no dilation, stride 1 or 2, not 1×1 (a stride-1 1×1's GEMM reads the stored input; at stride 2 the
@@ -148,6 +152,17 @@ internal static unsafe partial class Conv
                 }
             }
         }
+    }
+
+    // Thread-local pinned buffer for the multi-image forward's phase planes (Scratch holds its output tile).
+    private static float* PhaseScratch(int n)
+    {
+        if (t_phase is null || t_phase.Length < n)
+        {
+            t_phase = GC.AllocateUninitializedArray<float>(Math.Max(n, 1024), pinned: true);
+        }
+
+        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(t_phase));
     }
 
     // The phase planes of DirectRows (zeroed by the caller): row i of plane (c, a, b) is padded row (oh0 + i)·sH + a,

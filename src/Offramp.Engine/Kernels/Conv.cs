@@ -122,7 +122,8 @@ internal static unsafe partial class Conv
     private const int MultiImageColumns = 512;
 
     internal static int ImagesPerTask(in ConvGeometry g, int nr) =>
-        Im2ColPanels.CanPackRuns(g, nr, 2 * g.OH * g.OW) ? SideBySide(g, nr) : 1;
+        Im2ColPanels.CanPackRuns(g, nr, 2 * g.OH * g.OW) || Im2ColPanels.CanPackRunsPhased(g, nr, 2 * g.OH * g.OW)
+            ? SideBySide(g, nr) : 1;
 
     // Images one input-gradient task covers: as ImagesPerTask, for the dcol GEMM (its columns are the output positions
     // of the images). Horizontal stride 1 only: col2im then reads the slice in registers (and at stride 2 the
@@ -150,11 +151,32 @@ internal static unsafe partial class Conv
         ConvEpilogue epilogue)
     {
         int ohw = g.OH * g.OW, tasks = Gemm.CeilDiv(g.N, perTask), chw = g.C * g.H * g.W;
-        nint xa = (nint)x, ya = (nint)y, ba = (nint)b, pa = (nint)packedA, imageStride = Im2ColPanels.ImageStride(g, g.C);
+        bool phased = g.Stride.W != 1;
+        int pwid = g.OW + ((g.KW - 1) / 2), prows = g.OH + ((g.KH - 1) / 2);
+        nint xa = (nint)x, ya = (nint)y, ba = (nint)b, pa = (nint)packedA;
+        nint imageStride = phased ? (nint)g.C * 4 * prows * pwid : Im2ColPanels.ImageStride(g, g.C);
         Parallelism.For(tasks, t =>
         {
             int n0 = t * perTask, count = Math.Min(perTask, g.N - n0), cols = count * ohw;
-            var xp = Im2ColPanels.PadImages((float*)xa + ((nint)n0 * chw), g, g.C, count);
+            PanelPacker pack;
+            if (phased)
+            {
+                // Stride 2: each image's phase planes (the vectorised split of the direct kernel), side by side.
+                float* planes = PhaseScratch((int)(imageStride * count) + pwid + DirectLanes);
+                new Span<float>(planes, (int)(imageStride * count) + pwid + DirectLanes).Clear();
+                for (int i = 0; i < count; i++)
+                {
+                    FillPhasePlanes((float*)xa + ((nint)(n0 + i) * chw), planes + (i * imageStride), g, 0, prows, pwid);
+                }
+
+                pack = (p0, kc, dst) => Im2ColPanels.PackRunsPhased(planes, pwid, (nint)prows * pwid, imageStride, g, p0, kc, cols, dst);
+            }
+            else
+            {
+                var xp = Im2ColPanels.PadImages((float*)xa + ((nint)n0 * chw), g, g.C, count);
+                pack = (p0, kc, dst) => Im2ColPanels.PackRuns(xp, imageStride, g, p0, kc, 0, cols, dst);
+            }
+
             float* tile = Scratch(g.O * cols);
             if (ba != 0)
             {
@@ -164,8 +186,7 @@ internal static unsafe partial class Conv
                 }
             }
 
-            Gemm.MultiplyPackedA(path, (float*)pa, g.O, 0, g.O, cols, g.Kg,
-                (p0, kc, dst) => Im2ColPanels.PackRuns(xp, imageStride, g, p0, kc, 0, cols, dst), ba != 0 ? 1f : 0f, tile, cols);
+            Gemm.MultiplyPackedA(path, (float*)pa, g.O, 0, g.O, cols, g.Kg, pack, ba != 0 ? 1f : 0f, tile, cols);
             for (int i = 0; i < count; i++)
             {
                 int n = n0 + i;

@@ -165,6 +165,34 @@ internal static unsafe class Im2ColPanels
         }
     }
 
+    /// <summary>True when <see cref="PackRunsPhased"/> serves a stride-2 pack of <paramref name="n"/> columns into
+    /// panels of <paramref name="nr"/>.</summary>
+    public static bool CanPackRunsPhased(in ConvGeometry g, int nr, int n) =>
+        Avx512F.IsSupported && nr == 32 && g.Stride == (2, 2) && g.Dilation == (1, 1) && g.KH * g.KW > 1
+        && g.OW >= MinRunWidth && Gemm.RoundUp(n, 32) <= MaxRunColumns;
+
+    // PackRuns for stride (2, 2) over phase planes (Conv.PhaseImages): plane (c, a, b) of an image holds its padded
+    // positions (2i + a, 2j + b), pwid columns per row, `plane` floats per plane, images imageStride apart. Tap
+    // (c, kh, kw) of output (oh, ow) is plane (c, kh mod 2, kw mod 2) at (oh + kh / 2, ow + kw / 2): runs of output
+    // rows are consecutive there, so the run table is PackRuns' with a row stride of pwid. The values are Pack's.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackRunsPhased(float* planes, int pwid, nint plane, nint imageStride, in ConvGeometry g, int p0, int kc, int n,
+        float* dst)
+    {
+        int vecs = Gemm.RoundUp(n, 32) / 16, maxRuns = MaxRuns(vecs, g.OW);
+        var masks = stackalloc Vector512<float>[maxRuns];
+        var offsets = stackalloc nint[maxRuns];
+        var first = stackalloc int[vecs + 1];
+        BuildRuns(0, n, g.OH * g.OW, g.OW, imageStride, pwid, masks, offsets, first);
+        int khw = g.KH * g.KW;
+        for (int p = 0; p < kc; p++)
+        {
+            int r = p0 + p, c = r / khw, t = r - (c * khw), kh = t / g.KW, kw = t - (kh * g.KW);
+            float* tap = planes + ((((c * 2) + (kh & 1)) * 2) + (kw & 1)) * plane + ((nint)(kh >> 1) * pwid) + (kw >> 1);
+            FillRow(tap, masks, offsets, first, vecs, dst + ((nint)p * 32), kc);
+        }
+    }
+
     // Panels of a stored matrix of several images side by side: op(B)[p, q] = b[img·imageStride + p·perImage + q − img·perImage]
     // for img = q / perImage — e.g. the output gradients (O × OH·OW each) of consecutive images, rows p = channels.
     // Rows [p0, p0 + kc), columns [0, n) → 32-wide panels as PackRuns writes them (AVX-512 only; CanPackRuns).

@@ -32,6 +32,7 @@ public class ConvNormActTests
         new[] { 3, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1 },    // direct kernel: a 1-channel stem, the epilogue per image
         new[] { 1, 3, 32, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1 },    // direct kernel, one image: the epilogue per row range
         new[] { 2, 2, 9, 5, 17, 3, 3, 1, 1, 0, 1, 1, 1, 1 },      // direct kernel: O = 17, masked runs
+        new[] { 40, 6, 14, 14, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1 },   // stride 2 → 7×7, several images per task (phase planes)
     };
 
     [Theory]

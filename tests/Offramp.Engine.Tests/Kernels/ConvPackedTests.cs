@@ -54,6 +54,10 @@ public class ConvPackedTests
         new[] { 3, 3, 30, 30, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1 },     // direct kernel, stride 2, 3 images: rows cut into tasks
         new[] { 4, 5, 13, 24, 18, 3, 3, 2, 1, 1, 1, 1, 1, 1 },    // direct kernel, stride (2, 1)
         new[] { 2, 40, 14, 14, 33, 3, 3, 2, 2, 1, 1, 1, 1, 1 },   // stride 2, OW = 7: im2col + GEMM (half-empty vectors)
+        new[] { 48, 8, 14, 14, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1 },   // stride 2 → 7×7, several images per task: phase planes packed
+        new[] { 33, 3, 15, 15, 5, 3, 3, 2, 2, 0, 0, 1, 1, 1 },    // the same unpadded, odd side, a last task of 1 image
+        new[] { 64, 4, 9, 10, 7, 5, 5, 2, 2, 2, 2, 1, 1, 1 },     // stride 2, 5×5 kernel, 5×5 outputs
+        new[] { 36, 2, 11, 12, 3, 3, 2, 2, 2, 1, 0, 1, 1, 1 },    // stride 2, 3×2 kernel (one column phase read per tap row)
     };
 
     [Theory]
@@ -242,6 +246,18 @@ public class ConvPackedTests
         var g = new ConvGeometry(n, c, h, w, o, k, k, (stride, stride), (pad, pad), (1, 1), 1);
         Assert.Equal(direct && Gemm.IsSupported(GemmPath.Avx512), Conv.UsesDirect(g, GemmPath.Avx512));
         Assert.False(Conv.UsesDirect(g, GemmPath.Avx2));
+    }
+
+    [Theory]
+    [InlineData(64, 32, 14, 14, 96, 3, 2, 1, 4)]    // resnet_fm's stride-2 conv to 7×7: phase planes, 4 images per task
+    [InlineData(64, 96, 7, 7, 96, 3, 1, 1, 4)]      // stride 1 at 7×7: padded images, 4 per task
+    [InlineData(64, 32, 14, 14, 96, 1, 2, 0, 1)]    // 1×1 stride 2: one image per task
+    [InlineData(64, 16, 9, 9, 8, 3, 3, 1, 1)]       // stride 3: one image per task
+    [InlineData(8, 32, 14, 14, 96, 3, 2, 1, 1)]     // a small batch keeps one image per task (16+ tasks)
+    public void MultiImageForward_TakesStride1AndStride2Maps(int n, int c, int h, int w, int o, int k, int stride, int pad, int perTask)
+    {
+        var g = new ConvGeometry(n, c, h, w, o, k, k, (stride, stride), (pad, pad), (1, 1), 1);
+        Assert.Equal(Gemm.IsSupported(GemmPath.Avx512) ? perTask : 1, Conv.ImagesPerTask(g, 32));
     }
 
     [Theory]
