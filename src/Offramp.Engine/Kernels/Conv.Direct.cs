@@ -12,15 +12,16 @@ namespace Offramp.Engine.Kernels;
 /// position into panels that the GEMM then reads for only O output channels (a stem's K = 9 leaves 9 FMAs per C-tile
 /// load and store; a 32-channel layer reuses each packed value 32 times); here a 16-wide run of two output rows keeps
 /// 8 output channels of both in registers and adds, for every tap, one vector load per row from a zero-bordered copy
-/// of the input times each channel's weight (one broadcast for both rows). Strided convolutions read phase planes (the padded input split
-/// by row and column parity, so stride 2 becomes contiguous loads). Taps are summed in the im2col row order
+/// of the input times each channel's weight (one broadcast for both rows). Strided convolutions read phase planes
+/// (the padded input split by row and column parity, so stride 2 becomes contiguous loads; the multi-image forward of
+/// stride-2 convolutions to small maps packs its panels from the same planes). Taps are summed in the im2col row order
 /// (c, kh, kw), from +0 with fused multiply-adds, in the GEMM's k blocks (<see cref="Gemm.KStep"/>), each block's sum
 /// added to the previous ones (or to the bias) as the micro-kernel's write-back does — the same operations in the same
 /// order as the packed path, so the result is bit-identical to it (<c>ConvPackedTests</c>).
 /// </summary>
 internal static unsafe partial class Conv
 {
-    /// <summary>Kg up to which the direct kernel takes any row width (at least 8 columns).</summary>
+    /// <summary>Kg up to which the direct kernel takes rows that fill half of their vectors (OW ≥ 8 below 16).</summary>
     internal const int DirectSmallTaps = 32;
 
     private const int DirectLanes = 16;
@@ -35,9 +36,8 @@ internal static unsafe partial class Conv
 
     /// <summary>True when <see cref="ForwardDirect"/> computes this convolution on <paramref name="path"/>: AVX-512,
     /// one group, no dilation, stride 1 or 2, not 1×1 (a stride-1 1×1's GEMM reads the stored input; at stride 2 the
-    /// phase planes cost more than the GEMM's packing, measured), a padded input
-    /// image of at most 64 Ki floats, and output rows that use at least 3/4 of their vector lanes (at least half of
-    /// them for Kg ≤ 32).</summary>
+    /// phase planes cost more than the GEMM's packing, measured), a padded input image of at most 64 Ki floats, and
+    /// output rows that use at least 3/4 of their vector lanes (at least half of them for Kg ≤ 32).</summary>
     internal static bool UsesDirect(in ConvGeometry g, GemmPath path)
     {
         if (path != GemmPath.Avx512 || !Avx512F.IsSupported || g.Groups != 1 || g.Dilation != (1, 1) || g.KH * g.KW == 1
@@ -165,7 +165,7 @@ internal static unsafe partial class Conv
         return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(t_phase));
     }
 
-    // The phase planes of DirectRows (zeroed by the caller): row i of plane (c, a, b) is padded row (oh0 + i)·sH + a,
+    // The phase planes of DirectRows and of the multi-image stride-2 forward (zeroed by the caller): row i of plane (c, a, b) is padded row (oh0 + i)·sH + a,
     // its columns b, b + sW, …; padded positions outside the input stay zero.
     private static void FillPhasePlanes(float* x, float* slab, in ConvGeometry g, int oh0, int rows, int pwid)
     {
