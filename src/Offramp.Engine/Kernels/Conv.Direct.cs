@@ -165,8 +165,8 @@ internal static unsafe partial class Conv
         return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(t_phase));
     }
 
-    // The phase planes of DirectRows and of the multi-image stride-2 forward (zeroed by the caller): row i of plane (c, a, b) is padded row (oh0 + i)·sH + a,
-    // its columns b, b + sW, …; padded positions outside the input stay zero.
+    // The phase planes of DirectRows and of the multi-image stride-2 forward (zeroed by the caller): row i of plane
+    // (c, a, b) is padded row (oh0 + i)·sH + a, its columns b, b + sW, …; padded positions outside the input stay zero.
     private static void FillPhasePlanes(float* x, float* slab, in ConvGeometry g, int oh0, int rows, int pwid)
     {
         int sh = g.Stride.H, sw = g.Stride.W, plane = rows * pwid, wp = g.W + (2 * g.Padding.W);
