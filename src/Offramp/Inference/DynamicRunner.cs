@@ -90,25 +90,10 @@ public sealed class DynamicRunner
                     }
                 }
 
-                var dyn = new double[options.Repeats];
-                var full = new double[options.Repeats];
-                BatchAnswers? answers = null;
-                for (int r = 0; r < options.Repeats; r++)
-                {
-                    var t0 = clock.Now;
-                    answers = RunOnce(images);
-                    dyn[r] = (clock.Now - t0).TotalSeconds;
-                    if (options.MeasureFullModel)
-                    {
-                        t0 = clock.Now;
-                        RunFull(images);
-                        full[r] = (clock.Now - t0).TotalSeconds;
-                    }
-                }
-
-                dynamicSeconds += Median(dyn);
-                fullSeconds += Median(full);
-                exit.AddRange(answers!.Exit);
+                var (answers, dyn, full) = Timed(options, clock, () => RunOnce(images), () => RunFull(images));
+                dynamicSeconds += dyn;
+                fullSeconds += full;
+                exit.AddRange(answers.Exit);
                 prediction.AddRange(answers.Prediction);
                 confidence.AddRange(answers.Confidence);
                 if (batchLabels is null)
@@ -181,31 +166,40 @@ public sealed class DynamicRunner
                 }
             }
 
-            var dyn = new double[options.Repeats];
-            var full = new double[options.Repeats];
-            BatchAnswers? answers = null;
-            for (int r = 0; r < options.Repeats; r++)
-            {
-                var t0 = clock.Now;
-                answers = RunPooledOnce(inputs);
-                dyn[r] = (clock.Now - t0).TotalSeconds;
-                if (options.MeasureFullModel)
-                {
-                    t0 = clock.Now;
-                    inputs.ForEach(RunFull);
-                    full[r] = (clock.Now - t0).TotalSeconds;
-                }
-            }
-
+            var (answers, dyn, full) = Timed(options, clock, () => RunPooledOnce(inputs), () => inputs.ForEach(RunFull));
             return new DynamicRun(
-                _policy.ToString() ?? _policy.Name, _model.Exits, answers!.Exit, answers.Prediction, answers.Confidence,
-                labelled ? [.. labels] : null, Median(dyn), options.MeasureFullModel ? Median(full) : double.NaN,
+                _policy.ToString() ?? _policy.Name, _model.Exits, answers.Exit, answers.Prediction, answers.Confidence,
+                labelled ? [.. labels] : null, dyn, options.MeasureFullModel ? full : double.NaN,
                 list.Count, inputs.Max(t => t.Rank > 0 ? t.Shape[0] : 0), Parallelism.Threads, pooled: true);
         }
         finally
         {
             _model.Train(wasTraining);
         }
+    }
+
+    // The timed repeats: each runs `dynamic`, then (MeasureFullModel) `full`; the last run's answers and the median
+    // times (0 for the full model when it is not measured).
+    private static (BatchAnswers Answers, double Dynamic, double Full) Timed(DynamicRunOptions options, IClock clock,
+        Func<BatchAnswers> dynamic, Action full)
+    {
+        var dyn = new double[options.Repeats];
+        var fullTimes = new double[options.Repeats];
+        BatchAnswers? answers = null;
+        for (int r = 0; r < options.Repeats; r++)
+        {
+            var t0 = clock.Now;
+            answers = dynamic();
+            dyn[r] = (clock.Now - t0).TotalSeconds;
+            if (options.MeasureFullModel)
+            {
+                t0 = clock.Now;
+                full();
+                fullTimes[r] = (clock.Now - t0).TotalSeconds;
+            }
+        }
+
+        return (answers!, Median(dyn), Median(fullTimes));
     }
 
     // Every input batch through exit 0; the samples going on wait until a batch's worth is waiting at their next exit,
