@@ -162,8 +162,9 @@ internal static unsafe partial class Conv
             if (phased)
             {
                 // Stride 2: each image's phase planes (the vectorised split of the direct kernel), side by side.
-                float* planes = PhaseScratch((int)(imageStride * count) + pwid + DirectLanes);
-                new Span<float>(planes, (int)(imageStride * count) + pwid + DirectLanes).Clear();
+                int size = (int)(imageStride * count) + pwid + DirectLanes;
+                float* planes = PhaseScratch(size);
+                new Span<float>(planes, size).Clear();
                 for (int i = 0; i < count; i++)
                 {
                     FillPhasePlanes((float*)xa + ((nint)(n0 + i) * chw), planes + (i * imageStride), g, 0, prows, pwid);

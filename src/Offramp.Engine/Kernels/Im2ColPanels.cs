@@ -171,10 +171,11 @@ internal static unsafe class Im2ColPanels
         Avx512F.IsSupported && nr == 32 && g.Stride == (2, 2) && g.Dilation == (1, 1) && g.KH * g.KW > 1
         && g.OW >= MinRunWidth && Gemm.RoundUp(n, 32) <= MaxRunColumns;
 
-    // PackRuns for stride (2, 2) over phase planes (Conv.PhaseImages): plane (c, a, b) of an image holds its padded
-    // positions (2i + a, 2j + b), pwid columns per row, `plane` floats per plane, images imageStride apart. Tap
-    // (c, kh, kw) of output (oh, ow) is plane (c, kh mod 2, kw mod 2) at (oh + kh / 2, ow + kw / 2): runs of output
-    // rows are consecutive there, so the run table is PackRuns' with a row stride of pwid. The values are Pack's.
+    // PackRuns for stride (2, 2) over phase planes (Conv.FillPhasePlanes, images side by side): plane (c, a, b) of an
+    // image holds its padded positions (2i + a, 2j + b), pwid columns per row, `plane` floats per plane, images
+    // imageStride apart. Tap (c, kh, kw) of output (oh, ow) is plane (c, kh mod 2, kw mod 2) at (oh + kh / 2,
+    // ow + kw / 2): runs of output rows are consecutive there, so the run table is PackRuns' with a row stride of pwid.
+    // The values are Pack's.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackRunsPhased(float* planes, int pwid, nint plane, nint imageStride, in ConvGeometry g, int p0, int kc, int n,
         float* dst)

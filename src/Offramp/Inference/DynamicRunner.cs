@@ -71,12 +71,7 @@ public sealed class DynamicRunner
             using var noGrad = Autograd.NoGrad();
             foreach (var (images, batchLabels) in batches)
             {
-                ArgumentNullException.ThrowIfNull(images);
-                int n = images.Rank > 0 ? images.Shape[0] : 0;
-                if (batchLabels is not null && batchLabels.Length != n)
-                {
-                    throw new ArgumentException($"batch {batchCount}: {batchLabels.Length} labels for input {Shape.Format(images.Shape)}");
-                }
+                int n = CheckBatch(batchCount, images, batchLabels);
 
                 if (batchCount == 0)
                 {
@@ -140,13 +135,7 @@ public sealed class DynamicRunner
         for (int b = 0; b < list.Count; b++)
         {
             var (images, batchLabels) = list[b];
-            ArgumentNullException.ThrowIfNull(images);
-            int n = images.Rank > 0 ? images.Shape[0] : 0;
-            if (batchLabels is not null && batchLabels.Length != n)
-            {
-                throw new ArgumentException($"batch {b}: {batchLabels.Length} labels for input {Shape.Format(images.Shape)}");
-            }
-
+            CheckBatch(b, images, batchLabels);
             labelled &= batchLabels is not null;
             labels.AddRange(batchLabels ?? []);
         }
@@ -218,23 +207,9 @@ public sealed class DynamicRunner
 
         void Advance(ExitState state, int[] ids, int k)
         {
-            rec.Store(k, _model.RunToExit(state, k), ids);
-            var keep = new List<int>(ids.Length);
-            for (int r = 0; r < ids.Length; r++)
+            int[] rows = ExitStep(rec, state, ids, k);
+            if (rows.Length > 0)
             {
-                if (k == e - 1 || _policy.ShouldExit(rec.View(ids[r], k)))
-                {
-                    rec.Answer(ids[r], k);
-                }
-                else
-                {
-                    keep.Add(r);
-                }
-            }
-
-            if (keep.Count > 0)
-            {
-                int[] rows = [.. keep];
                 waiting[k + 1].Add((state.Keep(rows), [.. rows.Select(r => ids[r])]));
                 count[k + 1] += rows.Length;
             }
@@ -310,47 +285,44 @@ public sealed class DynamicRunner
         int n = state.BatchSize;
         var rec = new ExitRecorder(e, n, _model.NumClasses);
         int[] alive = [.. Enumerable.Range(0, n)];
-        var keep = new List<int>(n);
         for (int k = 0; k < e && alive.Length > 0; k++)
         {
-            rec.Store(k, _model.RunToExit(state, k), alive);
-            if (k == e - 1)
-            {
-                foreach (int i in alive)
-                {
-                    rec.Answer(i, k);
-                }
-
-                break;
-            }
-
-            keep.Clear();
-            for (int r = 0; r < alive.Length; r++)
-            {
-                if (_policy.ShouldExit(rec.View(alive[r], k)))
-                {
-                    rec.Answer(alive[r], k);
-                }
-                else
-                {
-                    keep.Add(r);
-                }
-            }
-
-            if (keep.Count == 0)
+            int[] rows = ExitStep(rec, state, alive, k);
+            if (rows.Length == 0)
             {
                 break;
             }
 
-            if (keep.Count < alive.Length)
+            if (rows.Length < alive.Length)
             {
-                int[] rows = [.. keep];
                 state = state.Keep(rows);
                 alive = [.. rows.Select(r => alive[r])];
             }
         }
 
         return new BatchAnswers(rec.Exit, rec.Prediction, rec.Confidence);
+    }
+
+    // Runs segment k on `state` (samples `ids` of the recorder), records the exit's logits, lets the policy answer
+    // (the last exit answers everyone) and returns the rows of the state that go on.
+    private int[] ExitStep(ExitRecorder rec, ExitState state, int[] ids, int k)
+    {
+        rec.Store(k, _model.RunToExit(state, k), ids);
+        bool last = k == _model.Exits.Count - 1;
+        var keep = new List<int>(ids.Length);
+        for (int r = 0; r < ids.Length; r++)
+        {
+            if (last || _policy.ShouldExit(rec.View(ids[r], k)))
+            {
+                rec.Answer(ids[r], k);
+            }
+            else
+            {
+                keep.Add(r);
+            }
+        }
+
+        return [.. keep];
     }
 
     private void RunFull(Tensor images)
@@ -361,6 +333,19 @@ public sealed class DynamicRunner
         {
             _model.RunToExit(state, k);
         }
+    }
+
+    // Batch b's size; throws when its images are missing or its labels do not match it.
+    private static int CheckBatch(int b, Tensor images, int[]? labels)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        int n = images.Rank > 0 ? images.Shape[0] : 0;
+        if (labels is not null && labels.Length != n)
+        {
+            throw new ArgumentException($"batch {b}: {labels.Length} labels for input {Shape.Format(images.Shape)}");
+        }
+
+        return n;
     }
 
     private void CheckPolicy()
