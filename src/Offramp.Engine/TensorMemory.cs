@@ -48,6 +48,42 @@ public static class TensorMemory
         return new StepScope(_arena);
     }
 
+    /// <summary>
+    /// Begins a sub-step inside the active step: until the returned scope is disposed, new tensors take buffers that go
+    /// back to the pool when it ends (and reading one afterwards throws, as after a step), while tensors of the
+    /// enclosing step stay valid. Inside it, <see cref="Outer"/> allocates in the enclosing step. For work that
+    /// produces a little to keep and much to throw away, repeatedly (the dynamic runner's pooled batches): the
+    /// temporaries reuse the same, cache-warm buffers instead of growing the step's arena.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No step scope is active on this thread.</exception>
+    public static StepScope SubStep()
+    {
+        if (_arena is null)
+        {
+            throw new InvalidOperationException("TensorMemory.SubStep() needs an active TensorMemory.Step() scope");
+        }
+
+        _arena = new Arena { Parent = _arena };
+        return new StepScope(_arena);
+    }
+
+    /// <summary>
+    /// Inside a <see cref="SubStep"/>: until the returned scope is disposed, new tensors are allocated in the enclosing
+    /// step (they outlive the sub-step), e.g. the rows a dynamic run keeps for later.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No sub-step is active on this thread.</exception>
+    public static OuterScope Outer()
+    {
+        if (_arena?.Parent is not { } parent)
+        {
+            throw new InvalidOperationException("TensorMemory.Outer() needs an active TensorMemory.SubStep() scope");
+        }
+
+        var inner = _arena;
+        _arena = parent;
+        return new OuterScope(inner);
+    }
+
     /// <summary>A scope in which allocations bypass the arena (for state that outlives the step).</summary>
     public static PersistentScope Persistent()
     {
@@ -89,7 +125,24 @@ public static class TensorMemory
                 stack.Push(buf);
             }
 
-            _arena = null;
+            _arena = _owner.Parent;
+        }
+    }
+
+    /// <summary>Ends an <see cref="Outer"/> scope: allocations go to the sub-step again.</summary>
+    public readonly struct OuterScope : IDisposable
+    {
+        private readonly Arena _inner;
+
+        internal OuterScope(Arena inner) => _inner = inner;
+
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            if (_inner is not null && ReferenceEquals(_arena, _inner.Parent) && !_inner.Released)
+            {
+                _arena = _inner;
+            }
         }
     }
 
@@ -106,6 +159,9 @@ public static class TensorMemory
         public List<float[]> Rented { get; } = new(256);
 
         public bool Released { get; set; }
+
+        /// <summary>The enclosing step of a <see cref="SubStep"/> (null for a step).</summary>
+        public Arena? Parent { get; init; }
     }
 
     /// <summary>The arena a new tensor belongs to (null when allocated from the GC heap).</summary>

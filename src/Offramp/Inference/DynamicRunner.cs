@@ -210,7 +210,15 @@ public sealed class DynamicRunner
             int[] rows = ExitStep(rec, state, ids, k);
             if (rows.Length > 0)
             {
-                waiting[k + 1].Add((state.Keep(rows), [.. rows.Select(r => ids[r])]));
+                // The rows going on are copied into the run's arena; everything else this batch made is dropped
+                // when its sub-step ends.
+                ExitState kept;
+                using (TensorMemory.Outer())
+                {
+                    kept = state.Keep(rows);
+                }
+
+                waiting[k + 1].Add((kept, [.. rows.Select(r => ids[r])]));
                 count[k + 1] += rows.Length;
             }
         }
@@ -224,22 +232,26 @@ public sealed class DynamicRunner
             Advance(state, ids, k);
         }
 
-        // One step scope for the whole input: the waiting states stay in its arena until they run (no copies out of
-        // it, no garbage for the collector), so memory grows with the input — meant for bounded inputs such as the
-        // report's.
+        // One step scope for the whole input holds the waiting states until they run (no garbage for the collector;
+        // memory grows with the samples that go on — meant for bounded inputs such as the report's). Each batch's
+        // segment runs in its own sub-step, so its temporaries reuse the same cache-warm buffers.
         using var step = TensorMemory.Step();
         int offset = 0;
         foreach (var images in inputs)
         {
-            var state = _model.Start(images);
-            int n = state.BatchSize;
-            Advance(state, [.. Enumerable.Range(offset, n)], 0);
-            offset += n;
+            using (TensorMemory.SubStep())
+            {
+                var state = _model.Start(images);
+                int n = state.BatchSize;
+                Advance(state, [.. Enumerable.Range(offset, n)], 0);
+                offset += n;
+            }
 
             for (int k = 1; k < e; k++)
             {
                 if (count[k] >= batch)
                 {
+                    using var sub = TensorMemory.SubStep();
                     Flush(k);
                 }
             }
@@ -249,6 +261,7 @@ public sealed class DynamicRunner
         {
             if (count[k] > 0)
             {
+                using var sub = TensorMemory.SubStep();
                 Flush(k);
             }
         }

@@ -58,6 +58,9 @@ public class ConvPackedTests
         new[] { 33, 3, 15, 15, 5, 3, 3, 2, 2, 0, 0, 1, 1, 1 },    // the same unpadded, odd side, a last task of 1 image
         new[] { 64, 4, 9, 10, 7, 5, 5, 2, 2, 2, 2, 1, 1, 1 },     // stride 2, 5×5 kernel, 5×5 outputs
         new[] { 36, 2, 11, 12, 3, 3, 2, 2, 2, 1, 0, 1, 1, 1 },    // stride 2, 3×2 kernel (one column phase read per tap row)
+        new[] { 34, 16, 28, 28, 32, 1, 1, 2, 2, 0, 0, 1, 1, 1 },  // 1×1 stride 2 at resnet_fm's shortcut shape, 34 images
+        new[] { 40, 5, 9, 10, 7, 1, 1, 3, 2, 0, 0, 1, 1, 1 },     // 1×1, stride (3, 2), 3×5 outputs
+        new[] { 3, 6, 8, 9, 5, 1, 1, 1, 2, 0, 0, 1, 1, 1 },       // 1×1, stride (1, 2)
     };
 
     [Theory]

@@ -64,6 +64,56 @@ public class TensorMemoryTests
     }
 
     [Fact]
+    public void SubStep_ReleasesItsTensorsButNotTheStepsOrOuterOnes()
+    {
+        using (TensorMemory.Step())
+        {
+            var before = Tensor.Ones(6).Mul(2.0);
+            Tensor inner, kept;
+            using (TensorMemory.SubStep())
+            {
+                inner = Tensor.Ones(6).Mul(3.0);
+                using (TensorMemory.Outer())
+                {
+                    kept = inner.Mul(2.0);
+                }
+
+                // Back in the sub-step after Outer: new tensors are the sub-step's again.
+                var again = Tensor.Ones(6);
+                Assert.Equal(1f, again.Span[0]);
+                inner = again.Add(inner);
+            }
+
+            Assert.Throws<ObjectDisposedException>(() => inner.Span[0]);
+            Assert.Equal(6f, kept.Span[5]);
+            Assert.Equal(2f, before.Span[0]);
+
+            // The sub-step's buffers went back to the pool: a second sub-step of the same shapes needs no new ones.
+            long pooled = TensorMemory.PooledBytes;
+            using (TensorMemory.SubStep())
+            {
+                var t = Tensor.Ones(6).Mul(3.0);
+                Assert.Equal(4f, Tensor.Ones(6).Add(t).Span[0]);
+            }
+
+            Assert.Equal(pooled, TensorMemory.PooledBytes);
+        }
+
+        Assert.Throws<InvalidOperationException>(() => TensorMemory.SubStep());
+        Assert.Throws<InvalidOperationException>(() => TensorMemory.Outer());
+        using (TensorMemory.Step())
+        {
+            Assert.Throws<InvalidOperationException>(() => TensorMemory.Outer());
+            using (TensorMemory.SubStep())
+            {
+                Assert.Throws<InvalidOperationException>(() => TensorMemory.Step());
+            }
+        }
+
+        TensorMemory.Trim();
+    }
+
+    [Fact]
     public void Step_Nested_Throws()
     {
         using (TensorMemory.Step())

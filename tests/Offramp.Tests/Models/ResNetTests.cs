@@ -254,6 +254,24 @@ public class ResNetTests
     }
 
     [Fact]
+    public void Overrides_Strides_SetEachStagesFirstStride()
+    {
+        // resnet8 at 1×28×28 with strides 2/1/2: 28 → 14 → 14 → 7; the second stage keeps 14² (and its projection is
+        // a 1×1 stride-1 conv, 16 → 32 channels).
+        var extra = new Dictionary<string, string> { ["strides"] = "2/1/2" };
+        var model = Create("resnet8", new ModelOptions { Extra = extra });
+        Assert.Equal((16, 14, 14), model.BlockOutputShape(0));
+        Assert.Equal((32, 14, 14), model.BlockOutputShape(1));
+        Assert.Equal((64, 7, 7), model.BlockOutputShape(2));
+        Assert.Equal([2, 1, 2], model.Arch.Strides!);
+        Assert.Equal(2, model.Arch.FirstStride);
+        long b1 = (32L * 196 * 144) + (32L * 196 * 288) + (32L * 196 * 16);
+        var plain = Create("resnet8", new ModelOptions { Extra = new Dictionary<string, string> { ["first_stride"] = "2" } });
+        Assert.Equal((32, 7, 7), plain.BlockOutputShape(1));
+        Assert.Equal(plain.Exits[0].Macs + b1 + (32 * 10), model.Exits[1].Macs);
+    }
+
+    [Fact]
     public void FinalHead_Sdn_ReplacesFcWithAPooledHeadOnTheLastBlock()
     {
         // resnet8 at 1×28×28: the last block's map is 64×7×7 → SDN k = 1, grid 7: Linear(64·49 → 10).
@@ -292,6 +310,8 @@ public class ResNetTests
     [InlineData("widths", "16/32", "same number of stages")]
     [InlineData("stem_width", "8/8", "positive integers")]
     [InlineData("first_stride", "3", "must be 1 or 2")]
+    [InlineData("strides", "2/3/1", "must be 1 or 2 per stage")]
+    [InlineData("strides", "2/2", "one stride per stage")]
     public void Overrides_Invalid_ThrowWithTheKey(string key, string value, string reason)
     {
         var e = Assert.Throws<ArgumentException>(() =>

@@ -77,7 +77,7 @@ public static class DynPerceiverVariants
             Validate(name, o);
             var config = ResNetDefaults(latents).WithOverrides(o.Extra);
             var rng = new Rng(o.Seed);
-            var backbone = new ResNetPerceiverBackbone(arch, width * o.WidthMultiplier, o.InputShape, o.NumClasses,
+            var backbone = new ResNetPerceiverBackbone(arch.WithOverrides(o.Extra), width * o.WidthMultiplier, o.InputShape, o.NumClasses,
                 config.DropRate, rng);
             return new DynamicPerceiver(backbone, config, o.InputShape, o.NumClasses, rng);
         });

@@ -62,7 +62,7 @@ public sealed class ResNetPerceiverBackbone : PerceiverBackbone
             var stage = new Sequential();
             for (int i = 0; i < arch.Depths[s]; i++)
             {
-                int stride = i == 0 && s > 0 ? 2 : 1;
+                int stride = i == 0 ? arch.StageStride(s) : 1;
                 var block = ResNetBlock.Create(arch.Block, c, planes, stride, rng);
                 stage.Append(block);
                 blocks.Add(block);

@@ -37,7 +37,7 @@ namespace Offramp.Models.ResNets;
 /// <see cref="ModelOptions.Extra"/>: <c>stem</c> ("auto" | "imagenet" | "small"), <c>zero_init_last</c>
 /// ("true" | "false", default false), <c>final_head</c> ("gap" = avgpool + <c>fc</c>, torchvision's; "sdn" = SDN's
 /// pooled head as <c>final_head</c>) and the architecture overrides of <see cref="ResNetArch.WithOverrides"/>
-/// (<c>depths</c>, <c>widths</c>, <c>stem_width</c>, <c>first_stride</c>).</para>
+/// (<c>depths</c>, <c>widths</c>, <c>stem_width</c>, <c>first_stride</c>, <c>strides</c>).</para>
 /// <para>Initialisation as torchvision: convs kaiming_normal_(fan_out, relu), BatchNorm weight 1 and bias 0, Linear
 /// PyTorch's default; all draws from one <see cref="Rng"/> seeded by <see cref="ModelOptions.Seed"/>.</para>
 /// </remarks>
@@ -98,7 +98,7 @@ public sealed class ResNet : MultiExitModel
             var stage = new Sequential();
             for (int i = 0; i < arch.Depths[s]; i++)
             {
-                int stride = i > 0 ? 1 : s > 0 ? 2 : arch.FirstStride;
+                int stride = i > 0 ? 1 : arch.StageStride(s);
                 var block = ResNetBlock.Create(arch.Block, c, planes, stride, rng);
                 stage.Append(block);
                 _blocks.Add(block);

@@ -39,6 +39,14 @@ public sealed record ResNetArch(ResNetBlockKind Block, int[] Depths, int[] Width
     /// cheap layout of Offramp's Fashion-MNIST models). Every later stage has stride 2.</summary>
     public int FirstStride { get; init; } = 1;
 
+    /// <summary>Stride of each stage's first block (1 or 2), or null for <see cref="FirstStride"/> then 2 for every
+    /// later stage. Set by the option <c>strides</c> (e.g. <c>2/2/1/1</c>: keep the last two stages at 7×7 after a
+    /// 28×28 stem).</summary>
+    public int[]? Strides { get; init; }
+
+    /// <summary>The stride of stage <paramref name="s"/>'s first block.</summary>
+    public int StageStride(int s) => Strides is { } st ? st[s] : s > 0 ? 2 : FirstStride;
+
     /// <summary>The variant's exit placement when <see cref="ModelOptions.ExitAfter"/> is null (null = after every
     /// stage but the last).</summary>
     public int[]? DefaultExitAfter { get; init; }
@@ -52,10 +60,11 @@ public sealed record ResNetArch(ResNetBlockKind Block, int[] Depths, int[] Width
     /// <summary>
     /// This architecture with the overrides of <paramref name="extra"/> applied: <c>depths</c> and <c>widths</c>
     /// ('/'-separated, one per stage, e.g. <c>1/2/2</c> and <c>32/64/128</c>), <c>stem_width</c> and
-    /// <c>first_stride</c> (1 or 2). Absent keys keep this architecture's values.
+    /// <c>first_stride</c> (1 or 2), <c>strides</c> (the first block's stride of every stage, each 1 or 2, e.g.
+    /// <c>2/2/1/1</c>; replaces <c>first_stride</c>). Absent keys keep this architecture's values.
     /// </summary>
-    /// <exception cref="ArgumentException">A value is not a positive integer (list), the two lists differ in
-    /// length, or <c>first_stride</c> is not 1 or 2.</exception>
+    /// <exception cref="ArgumentException">A value is not a positive integer (list), the lists differ in
+    /// length, or a stride is not 1 or 2.</exception>
     public ResNetArch WithOverrides(IReadOnlyDictionary<string, string> extra)
     {
         var arch = this;
@@ -82,6 +91,23 @@ public sealed record ResNetArch(ResNetBlockKind Block, int[] Depths, int[] Width
                 FirstStride = fs is "1" or "2" ? fs[0] - '0'
                     : throw new ArgumentException($"ResNet: option 'first_stride' must be 1 or 2, got '{fs}'"),
             };
+        }
+
+        if (extra.TryGetValue("strides", out var st))
+        {
+            var strides = ParseList("strides", st);
+            arch = arch with
+            {
+                Strides = strides.All(x => x is 1 or 2) ? strides
+                    : throw new ArgumentException($"ResNet: option 'strides' must be 1 or 2 per stage, got '{st}'"),
+                FirstStride = strides[0],
+            };
+        }
+
+        if (arch.Strides is { } ss && ss.Length != arch.Depths.Length)
+        {
+            throw new ArgumentException($"ResNet: strides [{string.Join("/", ss)}] must name one stride per stage " +
+                $"({arch.Depths.Length})");
         }
 
         if (arch.Depths.Length != arch.Widths.Length)

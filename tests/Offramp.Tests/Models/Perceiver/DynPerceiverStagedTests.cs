@@ -41,6 +41,36 @@ public class DynPerceiverStagedTests
     }
 
     [Fact]
+    public void ResNetOverrides_WidthsDepthsAndStrides_BuildThatBackbone()
+    {
+        // The ResNet options of the plain ResNets apply to the DP's backbone: stem 16 at 28², stages 32@14 (stride 2),
+        // 64@7 (stride 2), 96@7 and 96@7 (stride 1), one block each; the staged path still equals ForwardAll.
+        var extra = new Dictionary<string, string>
+        {
+            ["widths"] = "32/64/96/96", ["stem_width"] = "16", ["depths"] = "1/1/1/1", ["strides"] = "2/2/1/1",
+            ["num_latents"] = "16", ["sa_widening_factor"] = "1",
+        };
+        var model = (DynamicPerceiver)ModelRegistry.Create("dp_resnet18_t32", new ModelOptions { Extra = extra, Seed = 4 });
+        Assert.Equal([(16, 28, 28), (32, 14, 14), (64, 7, 7), (96, 7, 7), (96, 7, 7)], model.Backbone.Shapes);
+        Assert.Equal([16, 32, 64, 96], model.Backbone.StageInChannels);
+        Assert.Equal(16, model.Config.NumLatents);
+
+        model.Eval();
+        using var _ = Autograd.NoGrad();
+        var x = ModelAssert.Batch(3, 3, model.InputShape);
+        var all = model.ForwardAll(x);
+        var state = model.Start(x);
+        for (int k = 0; k < 4; k++)
+        {
+            Assert.Equal(all[k].ToArray(), model.RunToExit(state, k).ToArray());
+        }
+
+        var bad = new Dictionary<string, string> { ["strides"] = "2/2/1" };
+        var e = Assert.Throws<ArgumentException>(() => ModelRegistry.Create("dp_resnet18_t32", new ModelOptions { Extra = bad }));
+        Assert.Contains("one stride per stage", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ForwardKnowledgeTransfer_AttLoss_ReachesTheEarlyClassifier()
     {
         var model = Model();
