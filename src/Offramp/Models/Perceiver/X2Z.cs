@@ -33,7 +33,10 @@ public sealed record X2Z(Conv2d? Dwc, AdaptiveAvgPool2d? Pool, CrossAttentionLay
     public Tensor Forward(Tensor z, Tensor x)
     {
         var kv = Dwc is null ? x : x.Add(Dwc.Forward(x));
-        if (Pool is not null)
+
+        // A map already at the pool's size pools to itself (each bin one position: the same values, bit for bit), so
+        // the pass is skipped; the cost still counts it, as forward_calc_flops does.
+        if (Pool is not null && (kv.Shape[^2], kv.Shape[^1]) != Pool.OutputSize)
         {
             kv = Pool.Forward(kv);
         }

@@ -1,4 +1,5 @@
 using Offramp.Engine;
+using Offramp.Engine.Functional;
 using Offramp.Engine.Nn;
 using Offramp.Models;
 using Offramp.Models.Perceiver;
@@ -168,6 +169,31 @@ public class PerceiverBlockTests
         var z = x2z.Forward(Tensor.Randn(rng, [2, 16, 8]), Tensor.Randn(rng, [2, 8, 14, 14]));
         Assert.Equal([2, 16, 8], z.Shape);
         Assert.Equal(196, new X2Z(null, null, layer).KeyTokens(14, 14));
+    }
+
+    [Fact]
+    public void X2Z_MapAlreadySevenBySeven_SkipsThePoolWithTheSameResultAndGradient()
+    {
+        // The pool's pass is skipped on a 7×7 map; the output and the gradients equal those through an explicit pool.
+        var rng = new Rng(6);
+        var layer = new CrossAttentionLayer(1, 8, 8, rng, rpbTokens: 49);
+        var dwc = new Conv2d(8, 8, 7, rng, padding: 3, groups: 8);
+        var x2z = new X2Z(dwc, new AdaptiveAvgPool2d(7, 7), layer);
+        var z = Tensor.Randn(rng, [2, 16, 8]);
+        var x = Tensor.Randn(rng, [2, 8, 7, 7]).WithGrad();
+        var got = x2z.Forward(z, x);
+        got.Sum().Backward();
+        var gx = x.Grad!.ToArray();
+        var gw = dwc.Weight.Grad!.ToArray();
+
+        x.Grad = null;
+        dwc.Weight.Grad = null;
+        var explicitPool = F.AdaptiveAvgPool2d(x.Add(dwc.Forward(x)), 7, 7);
+        var expected = layer.Forward(z, FeatureTokens.ToTokens(explicitPool));
+        expected.Sum().Backward();
+        Assert.Equal(expected.ToArray(), got.ToArray());
+        Assert.Equal(x.Grad!.ToArray(), gx);
+        Assert.Equal(dwc.Weight.Grad!.ToArray(), gw);
     }
 
     [Fact]
