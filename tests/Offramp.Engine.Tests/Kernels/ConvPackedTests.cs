@@ -61,6 +61,8 @@ public class ConvPackedTests
         new[] { 34, 16, 28, 28, 32, 1, 1, 2, 2, 0, 0, 1, 1, 1 },  // 1×1 stride 2 at resnet_fm's shortcut shape, 34 images
         new[] { 40, 5, 9, 10, 7, 1, 1, 3, 2, 0, 0, 1, 1, 1 },     // 1×1, stride (3, 2), 3×5 outputs
         new[] { 3, 6, 8, 9, 5, 1, 1, 1, 2, 0, 0, 1, 1, 1 },       // 1×1, stride (1, 2)
+        new[] { 2, 3, 5, 30, 4, 1, 1, 1, 2, 0, 0, 1, 1, 1 },      // 1×1 stride (1, 2), OW = 15
+        new[] { 2, 4, 9, 26, 6, 1, 1, 2, 2, 0, 0, 1, 1, 1 },      // 1×1 stride 2, OH 5 × OW 13
     };
 
     [Theory]
