@@ -15,6 +15,10 @@ else if (args.Contains("--quick") && args.Contains("--train-ops"))
 {
     TrainOpsQuickBench.Run(args);
 }
+else if (args.Contains("--quick") && args.Contains("--vit-ops"))
+{
+    VitOpsQuickBench.Run(args);
+}
 else if (args.Contains("--quick") && args.Contains("--depthwise"))
 {
     DepthwiseQuickBench.Run(args);

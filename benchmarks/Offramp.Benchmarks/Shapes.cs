@@ -31,6 +31,8 @@ public static class Shapes
         new("12544x64x576 NN", "im2col (64·196)×C×9C, C=64", 64 * 196, 64, 9 * 64),
         new("12544x128x1152 NN", "im2col (64·196)×C×9C, C=128", 64 * 196, 128, 9 * 128),
         new("64x768x192 NT", "Linear 192→768 fwd, batch 64", 64, 768, 192, TransB: true),
+        new("4160x576x192 NT", "vit c10 qkv Linear fwd, batch 64 (65 tokens)", 4160, 576, 192, TransB: true),
+        new("4160x192x768 NT", "vit c10 fc2 Linear fwd, batch 64", 4160, 192, 768, TransB: true),
         new("64x192x768 NN", "Linear 192→768 dX", 64, 192, 768),
         new("768x192x64 TN", "Linear 192→768 dW", 768, 192, 64, TransA: true),
         new("32x784x288 NN", "conv 32→32 3×3 28² fwd, 1 image", 32, 784, 288),

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Offramp.Engine.Kernels;
 
 namespace Offramp.Engine.Functional;
@@ -56,10 +57,18 @@ public static partial class F
         return y;
     }
 
-    // x: (R, in), w: (out, in), b: (out) or empty → y: (R, out) = x·Wᵀ (+ b, as C's initial value with beta 1).
+    // x: (R, in), w: (out, in), b: (out) or empty → y: (R, out) = x·Wᵀ (+ b, as C's initial value with beta 1; in
+    // float32 added to each C tile as the GEMM writes it, the same sums bit for bit).
     private static void LinearForward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, int rows, int inF, int outF)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && !b.IsEmpty)
+        {
+            Gemm.SgemmBias(false, true, rows, outF, inF, MemoryMarshal.Cast<T, float>(x), inF, MemoryMarshal.Cast<T, float>(w),
+                inF, MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(y), outF);
+            return;
+        }
+
         if (!b.IsEmpty)
         {
             for (int r = 0; r < rows; r++)

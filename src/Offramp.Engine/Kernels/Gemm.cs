@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Offramp.Engine.Kernels;
@@ -115,6 +116,46 @@ internal static unsafe partial class Gemm
         }
     }
 
+    /// <summary>
+    /// C = op(A)·op(B) + bias, the bias (n) added to every row (a Linear layer's forward): the same as filling each
+    /// row of C with the bias and calling <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, bool)"/>
+    /// with alpha 1, beta 1 — bit for bit (each element is bias + the first k block's sum, then + each further
+    /// block's) — but the bias is added to each C tile right after the micro-kernel writes it, while it is in L1,
+    /// so C is written once instead of filled, read and written again.
+    /// </summary>
+    /// <exception cref="ArgumentException">An operand does not fit its sizes, or the bias is not n long.</exception>
+    public static void SgemmBias(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, Span<float> c, int ldc)
+    {
+        CheckOperand("A", transA ? k : m, transA ? m : k, lda, a.Length);
+        CheckOperand("B", transB ? n : k, transB ? k : n, ldb, b.Length);
+        CheckOperand("C", m, n, ldc, c.Length);
+        if (bias.Length != n)
+        {
+            throw new ArgumentException($"gemm: bias of {bias.Length} for {n} columns");
+        }
+
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
+        {
+            if (k == 0)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    bias.CopyTo(new Span<float>(pc + ((nint)i * ldc), n));
+                }
+
+                return;
+            }
+
+            Run(Current, transA, transB, m, n, k, 1f, pa, lda, pb, ldb, 0f, pc, ldc, parallel: true, pbias);
+        }
+    }
+
     /// <summary>Throws unless a (rows × cols) matrix with leading dimension ld fits in length elements.</summary>
     internal static void CheckOperand(string name, int rows, int cols, int ld, int length)
     {
@@ -131,8 +172,9 @@ internal static unsafe partial class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // colBias (n floats, or null): added to every row of C after the first k block's tiles (beta must be 0).
     private static void Run(GemmPath path, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
-        float* b, int ldb, float beta, float* c, int ldc, bool parallel)
+        float* b, int ldb, float beta, float* c, int ldc, bool parallel, float* colBias = null)
     {
         if (k == 0 || alpha == 0)
         {
@@ -155,7 +197,7 @@ internal static unsafe partial class Gemm
         int chunkTarget = parallel ? Math.Max(1, CeilDiv(8, mBlocks)) : 1;
         int minChunkPanels = Math.Max(1, 128 / nr);
         float* packB = PackBufferB(KC * RoundUp(Math.Min(NC, n), nr));
-        nint pa = (nint)a, pb = (nint)b, pc = (nint)c, pbuf = (nint)packB;
+        nint pa = (nint)a, pb = (nint)b, pc = (nint)c, pbuf = (nint)packB, pbias = (nint)colBias;
 
         int kStep = Math.Min(KC, RoundUp(CeilDiv(k, CeilDiv(k, KC)), 8));
         for (int jc = 0; jc < n; jc += NC)
@@ -185,7 +227,9 @@ internal static unsafe partial class Gemm
                     float* packA = PackBufferA(RoundUp(rows, mr) * kc);
                     PackA(transA, (float*)pa, lda, i0, rows, pp0, kc, alpha, mr, packA);
                     float* ct = (float*)pc + ((nint)i0 * ldc) + jc0 + (pn0 * nr);
-                    Macro(kern, packA, (float*)pbuf + ((nint)pn0 * nr * kc), rows, cols, kc, ct, ldc, betaEff, overwrite);
+                    float* tileBias = pp0 == 0 && pbias != 0 ? (float*)pbias + jc0 + (pn0 * nr) : null;
+                    Macro(kern, packA, (float*)pbuf + ((nint)pn0 * nr * kc), rows, cols, kc, ct, ldc, betaEff, overwrite,
+                        tileBias);
                 });
             }
         }
@@ -193,8 +237,9 @@ internal static unsafe partial class Gemm
 
     // Tiles of one task: jr (NR panels of B) outer so a B micro-panel stays in L1 while the A block streams from L2.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // bias (nc floats, or null): added to each tile's rows right after the kernel wrote it.
     private static void Macro(MicroKernel kern, float* packA, float* packB, int mc, int nc, int kc, float* c, int ldc,
-        float beta, bool overwrite)
+        float beta, bool overwrite, float* bias = null)
     {
         int mr = kern.MR, nr = kern.NR;
         float* tile = null;
@@ -221,7 +266,37 @@ internal static unsafe partial class Gemm
                     kern.Fn(kc, ap, bp, tile, nr, 0f, true);
                     StoreEdge(tile, nr, rows, cols, ct, ldc, beta, overwrite);
                 }
+
+                if (bias != null)
+                {
+                    AddRowBias(ct, ldc, rows, cols, bias + jr);
+                }
             }
+        }
+    }
+
+    // c[r, j] += bias[j] for a tile just written (in L1).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRowBias(float* c, int ldc, int rows, int cols, float* bias)
+    {
+        if (Vector512.IsHardwareAccelerated && cols == 32)
+        {
+            var b0 = Vector512.Load(bias);
+            var b1 = Vector512.Load(bias + 16);
+            for (int r = 0; r < rows; r++)
+            {
+                float* row = c + ((nint)r * ldc);
+                (Vector512.Load(row) + b0).Store(row);
+                (Vector512.Load(row + 16) + b1).Store(row + 16);
+            }
+
+            return;
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            TensorPrimitives.Add(new ReadOnlySpan<float>(c + ((nint)r * ldc), cols), new ReadOnlySpan<float>(bias, cols),
+                new Span<float>(c + ((nint)r * ldc), cols));
         }
     }
 

@@ -118,6 +118,67 @@ public class GemmTests
         Assert.All(c, v => Assert.Equal(0f, v));
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void SgemmBias_BitIdenticalToBiasFilledCWithBetaOne_AndCloseToReference(string pathName)
+    {
+        // The fused bias (added to each tile after the micro-kernel) against C filled with the bias row and Sgemm with
+        // beta 1, bit for bit: odd m and n (edge tiles), k over KC (several k blocks), every transposition, ldc > n,
+        // shapes with more than one column block per task, and the float64 reference.
+        var path = Enum.Parse<GemmPath>(pathName);
+        int[][] shapes = [[1, 1, 1], [7, 33, 5], [65, 576, 192], [130, 40, 600], [300, 97, 31], [5, 3100, 17], [33, 64, 0]];
+        using var scope = Gemm.Force(path);
+        foreach (var sh in shapes)
+        {
+            int m = sh[0], n = sh[1], k = sh[2];
+            foreach (bool ta in new[] { false, true })
+            {
+                foreach (bool tb in new[] { false, true })
+                {
+                    int lda = ta ? m : k, ldb = tb ? k : n, ldc = n + 3;
+                    var a = Rand(11, Math.Max(1, (ta ? k : m) * lda));
+                    var b = Rand(12, Math.Max(1, (tb ? n : k) * ldb));
+                    var bias = Rand(13, n);
+                    var expected = new float[m * ldc];
+                    var got = new float[m * ldc];
+                    Array.Fill(got, float.NaN); // C is not read
+                    for (int i = 0; i < m; i++)
+                    {
+                        bias.CopyTo(expected.AsSpan(i * ldc, n));
+                    }
+
+                    Gemm.Sgemm(path, ta, tb, m, n, k, 1f, a, lda, b, ldb, 1f, expected, ldc);
+                    Gemm.SgemmBias(ta, tb, m, n, k, a, lda, b, ldb, bias, got, ldc);
+                    for (int i = 0; i < m; i++)
+                    {
+                        Assert.Equal(expected.AsSpan(i * ldc, n).ToArray(), got.AsSpan(i * ldc, n).ToArray());
+                    }
+
+                    var reference = new double[m * ldc];
+                    for (int i = 0; i < m; i++)
+                    {
+                        for (int j = 0; j < n; j++)
+                        {
+                            reference[(i * ldc) + j] = bias[j];
+                        }
+                    }
+
+                    GemmReference.Gemm(ta, tb, m, n, k, 1.0, a.Select(v => (double)v).ToArray(), lda,
+                        b.Select(v => (double)v).ToArray(), ldb, 1.0, reference, ldc);
+                    for (int i = 0; i < m; i++)
+                    {
+                        TestUtil.AssertClose(reference.AsSpan(i * ldc, n).ToArray().Select(v => (float)v).ToArray(),
+                            got.AsSpan(i * ldc, n).ToArray(), 1e-4 * Math.Sqrt(k + 1), 1e-4, $"{path} m={m} n={n} k={k}");
+                    }
+                }
+            }
+        }
+
+        var e = Assert.Throws<ArgumentException>(() => Gemm.SgemmBias(false, false, 2, 3, 4, new float[8], 4, new float[12], 3,
+            new float[2], new float[6], 3));
+        Assert.Contains("bias of 2 for 3 columns", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Sgemm_ShortSpan_Throws()
     {
