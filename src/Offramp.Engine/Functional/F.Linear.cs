@@ -57,6 +57,49 @@ public static partial class F
         return y;
     }
 
+    /// <summary>
+    /// Inference form of <see cref="Linear"/> followed by exact GELU (<paramref name="gelu"/>) or by adding
+    /// <paramref name="residual"/> (the shape of the output): GELU(x·Wᵀ + b) or residual + (x·Wᵀ + b), applied to each
+    /// GEMM tile as it is written (<c>Gemm.SgemmEpilogue</c>) — bit-identical to the separate ops, one pass over the
+    /// output instead of three. When a graph is recorded, or for float64, it runs the separate ops.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Linear"/>; or the residual's shape is not the output's; or
+    /// both GELU and a residual are given.</exception>
+    public static Tensor LinearEpilogue(Tensor x, Tensor w, Tensor? b, Tensor? residual = null, bool gelu = false)
+    {
+        if (gelu && residual is not null)
+        {
+            throw new ArgumentException("linear_epilogue: GELU or a residual, not both");
+        }
+
+        if (x.DType != DType.Float32 || Autograd.ShouldRecord(x, w, b) || (residual is not null && Autograd.ShouldRecord(residual))
+            || x.Rank < 1 || w.Rank != 2 || x.Shape[^1] != w.Shape[1]
+            || (residual is not null && residual.DType != DType.Float32))
+        {
+            var y0 = Linear(x, w, b);
+            return gelu ? y0.Gelu() : residual is null ? y0 : residual.Add(y0);
+        }
+
+        x.CheckSameDType(w, "linear");
+        int outF = w.Shape[0], inF = w.Shape[1];
+        if (b is not null && (b.Rank != 1 || b.Shape[0] != outF || b.DType != DType.Float32))
+        {
+            throw new ArgumentException($"linear: bias {Shape.Format(b.Shape)} does not match weight {Shape.Format(w.Shape)}: expected ({outF},)");
+        }
+
+        int[] outShape = [.. x.Shape[..^1], outF];
+        if (residual is not null && !Shape.Equal(residual.Shape, outShape))
+        {
+            throw new ArgumentException($"linear_epilogue: residual {Shape.Format(residual.Shape)} is not the output's shape {Shape.Format(outShape)}");
+        }
+
+        int rows = inF == 0 ? Shape.Numel(x.Shape.AsSpan(0, x.Rank - 1)) : x.Numel / inF;
+        var y = Tensor.Empty(outShape, DType.Float32);
+        Gemm.SgemmEpilogue(false, true, rows, outF, inF, x.Span, inF, w.Span, inF, b is null ? default : b.Span,
+            residual is null ? default : residual.Span, outF, gelu, y.Span, outF);
+        return y;
+    }
+
     // x: (R, in), w: (out, in), b: (out) or empty → y: (R, out) = x·Wᵀ (+ b, as C's initial value with beta 1; in
     // float32 added to each C tile as the GEMM writes it, the same sums bit for bit).
     private static void LinearForward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, int rows, int inF, int outF)

@@ -104,6 +104,10 @@ internal static unsafe class Elementwise
         }
     }
 
+    // One thread's pass of Map at the best width (the GEMM's tile epilogue applies an activation with it).
+    internal static void MapSerialBest<TOp>(ReadOnlySpan<float> x, Span<float> d, TOp op)
+        where TOp : struct, IFastUnaryOp => MapSerial(x, d, op, Best);
+
     private static void MapSerial<TOp>(ReadOnlySpan<float> x, Span<float> d, TOp op, SimdWidth width)
         where TOp : struct, IFastUnaryOp
     {

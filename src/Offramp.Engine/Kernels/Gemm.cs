@@ -125,14 +125,38 @@ internal static unsafe partial class Gemm
     /// </summary>
     /// <exception cref="ArgumentException">An operand does not fit its sizes, or the bias is not n long.</exception>
     public static void SgemmBias(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<float> a, int lda,
-        ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, Span<float> c, int ldc)
+        ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, Span<float> c, int ldc) =>
+        SgemmEpilogue(transA, transB, m, n, k, a, lda, b, ldb, bias, default, 0, false, c, ldc);
+
+    /// <summary>
+    /// <see cref="SgemmBias"/> followed, tile by tile after the last k block, by GELU (exact, the
+    /// <c>Tensor.Gelu</c> kernel) and/or the addition of a residual R (m × n, leading dimension ldr):
+    /// C = GELU(op(A)·op(B) + bias) or R + (op(A)·op(B) + bias) — bit-identical to the separate ops
+    /// (Linear, then Gelu / Add), without their passes over C. The bias may be empty (none).
+    /// </summary>
+    /// <exception cref="ArgumentException">An operand does not fit its sizes, the bias is neither empty nor n long,
+    /// or both GELU and a residual are asked for.</exception>
+    public static void SgemmEpilogue(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, int ldr, bool gelu,
+        Span<float> c, int ldc)
     {
         CheckOperand("A", transA ? k : m, transA ? m : k, lda, a.Length);
         CheckOperand("B", transB ? n : k, transB ? k : n, ldb, b.Length);
         CheckOperand("C", m, n, ldc, c.Length);
-        if (bias.Length != n)
+        if (!bias.IsEmpty && bias.Length != n)
         {
             throw new ArgumentException($"gemm: bias of {bias.Length} for {n} columns");
+        }
+
+        bool hasResidual = !residual.IsEmpty;
+        if (hasResidual)
+        {
+            CheckOperand("residual", m, n, ldr, residual.Length);
+        }
+
+        if (gelu && hasResidual)
+        {
+            throw new ArgumentException("gemm: the epilogue applies GELU or adds a residual, not both");
         }
 
         if (m == 0 || n == 0)
@@ -140,20 +164,58 @@ internal static unsafe partial class Gemm
             return;
         }
 
-        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias, pr = residual)
         {
+            var epi = new TileEpilogue(bias.IsEmpty ? null : pbias, hasResidual ? pr : null, ldr, gelu);
             if (k == 0)
             {
                 for (int i = 0; i < m; i++)
                 {
-                    bias.CopyTo(new Span<float>(pc + ((nint)i * ldc), n));
+                    float* row = pc + ((nint)i * ldc);
+                    if (bias.IsEmpty)
+                    {
+                        new Span<float>(row, n).Clear();
+                    }
+                    else
+                    {
+                        bias.CopyTo(new Span<float>(row, n));
+                    }
+
+                    epi.Finish(row, i, 0, n);
                 }
 
                 return;
             }
 
-            Run(Current, transA, transB, m, n, k, 1f, pa, lda, pb, ldb, 0f, pc, ldc, parallel: true, pbias);
+            Run(Current, transA, transB, m, n, k, 1f, pa, lda, pb, ldb, 0f, pc, ldc, parallel: true, epi);
         }
+    }
+
+    /// <summary>What <see cref="SgemmEpilogue"/> does to each C tile: the bias after the first k block; GELU or the
+    /// residual after the last.</summary>
+    internal readonly struct TileEpilogue(float* bias, float* residual, int ldr, bool gelu)
+    {
+        public bool IsEmpty => bias == null && residual == null && !gelu;
+
+        public bool HasBias => bias != null;
+
+        public bool HasFinish => residual != null || gelu;
+
+        // Row i, columns [j, j + cols) of C at c, after the last k block.
+        public void Finish(float* c, int i, int j, int cols)
+        {
+            var row = new Span<float>(c, cols);
+            if (gelu)
+            {
+                Elementwise.MapSerialBest(row, row, default(GeluOp));
+            }
+            else if (residual != null)
+            {
+                TensorPrimitives.Add(new ReadOnlySpan<float>(residual + ((nint)i * ldr) + j, cols), row, row);
+            }
+        }
+
+        public float* Bias => bias;
     }
 
     /// <summary>Throws unless a (rows × cols) matrix with leading dimension ld fits in length elements.</summary>
@@ -172,9 +234,9 @@ internal static unsafe partial class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    // colBias (n floats, or null): added to every row of C after the first k block's tiles (beta must be 0).
+    // epi: the tile epilogue of SgemmEpilogue (beta must be 0), or default.
     private static void Run(GemmPath path, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
-        float* b, int ldb, float beta, float* c, int ldc, bool parallel, float* colBias = null)
+        float* b, int ldb, float beta, float* c, int ldc, bool parallel, TileEpilogue epi = default)
     {
         if (k == 0 || alpha == 0)
         {
@@ -197,7 +259,7 @@ internal static unsafe partial class Gemm
         int chunkTarget = parallel ? Math.Max(1, CeilDiv(8, mBlocks)) : 1;
         int minChunkPanels = Math.Max(1, 128 / nr);
         float* packB = PackBufferB(KC * RoundUp(Math.Min(NC, n), nr));
-        nint pa = (nint)a, pb = (nint)b, pc = (nint)c, pbuf = (nint)packB, pbias = (nint)colBias;
+        nint pa = (nint)a, pb = (nint)b, pc = (nint)c, pbuf = (nint)packB;
 
         int kStep = Math.Min(KC, RoundUp(CeilDiv(k, CeilDiv(k, KC)), 8));
         for (int jc = 0; jc < n; jc += NC)
@@ -227,9 +289,15 @@ internal static unsafe partial class Gemm
                     float* packA = PackBufferA(RoundUp(rows, mr) * kc);
                     PackA(transA, (float*)pa, lda, i0, rows, pp0, kc, alpha, mr, packA);
                     float* ct = (float*)pc + ((nint)i0 * ldc) + jc0 + (pn0 * nr);
-                    float* tileBias = pp0 == 0 && pbias != 0 ? (float*)pbias + jc0 + (pn0 * nr) : null;
-                    Macro(kern, packA, (float*)pbuf + ((nint)pn0 * nr * kc), rows, cols, kc, ct, ldc, betaEff, overwrite,
-                        tileBias);
+                    if (epi.IsEmpty)
+                    {
+                        Macro(kern, packA, (float*)pbuf + ((nint)pn0 * nr * kc), rows, cols, kc, ct, ldc, betaEff, overwrite);
+                    }
+                    else
+                    {
+                        Macro(kern, packA, (float*)pbuf + ((nint)pn0 * nr * kc), rows, cols, kc, ct, ldc, betaEff, overwrite,
+                            epi, pp0 == 0, pp0 + kc >= k, i0, jc0 + (pn0 * nr));
+                    }
                 });
             }
         }
@@ -237,9 +305,10 @@ internal static unsafe partial class Gemm
 
     // Tiles of one task: jr (NR panels of B) outer so a B micro-panel stays in L1 while the A block streams from L2.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    // bias (nc floats, or null): added to each tile's rows right after the kernel wrote it.
+    // epi: after each tile is written, its bias (first k block) and GELU / residual (last k block); (ci, cj) is the
+    // position of c in the whole C.
     private static void Macro(MicroKernel kern, float* packA, float* packB, int mc, int nc, int kc, float* c, int ldc,
-        float beta, bool overwrite, float* bias = null)
+        float beta, bool overwrite, TileEpilogue epi = default, bool first = false, bool last = false, int ci = 0, int cj = 0)
     {
         int mr = kern.MR, nr = kern.NR;
         float* tile = null;
@@ -267,9 +336,17 @@ internal static unsafe partial class Gemm
                     StoreEdge(tile, nr, rows, cols, ct, ldc, beta, overwrite);
                 }
 
-                if (bias != null)
+                if (first && epi.HasBias)
                 {
-                    AddRowBias(ct, ldc, rows, cols, bias + jr);
+                    AddRowBias(ct, ldc, rows, cols, epi.Bias + cj + jr);
+                }
+
+                if (last && epi.HasFinish)
+                {
+                    for (int r = 0; r < rows; r++)
+                    {
+                        epi.Finish(ct + ((nint)r * ldc), ci + ir + r, cj + jr, cols);
+                    }
                 }
             }
         }

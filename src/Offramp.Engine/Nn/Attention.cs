@@ -68,7 +68,15 @@ public sealed class Attention : Module
     /// (B, H, N, N); −∞ masks a key), or null.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="x"/> is not (B, N, C).</exception>
-    public Tensor Forward(Tensor x, Tensor? attnBias)
+    public Tensor Forward(Tensor x, Tensor? attnBias) => Forward(x, attnBias, null);
+
+    /// <summary>
+    /// As <see cref="Forward(Tensor, Tensor?)"/>, plus <paramref name="residual"/> (B, N, C) when given: residual +
+    /// attention(x). In inference (no recorded graph, no active projection dropout) the residual is added to proj's GEMM
+    /// tiles as they are written (<see cref="F.LinearEpilogue"/>), bit-identical to the separate add.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="x"/> is not (B, N, C), or the residual not its shape.</exception>
+    public Tensor Forward(Tensor x, Tensor? attnBias, Tensor? residual)
     {
         if (x.Rank != 3 || x.Shape[2] != Dim)
         {
@@ -94,6 +102,12 @@ public sealed class Attention : Module
             o = F.ScaledDotProductAttention(q, k, v, attnBias, attnP, AttnDrop.Rng).Transpose(1, 2).Reshape(b, n, Dim);
         }
 
-        return ProjDrop.Forward(Proj.Forward(o));
+        if ((!Training || ProjDrop.P == 0) && !Autograd.ShouldRecord(o, Proj.Weight))
+        {
+            return F.LinearEpilogue(o, Proj.Weight, Proj.Bias, residual);
+        }
+
+        var y = ProjDrop.Forward(Proj.Forward(o));
+        return residual is null ? y : residual.Add(y);
     }
 }

@@ -1,3 +1,5 @@
+using Offramp.Engine.Functional;
+
 namespace Offramp.Engine.Nn;
 
 /// <summary>
@@ -49,6 +51,26 @@ public sealed class Mlp : Module
 
     /// <summary>x: (..., in) → (..., out).</summary>
     /// <exception cref="ArgumentException">The last dimension is not the input width.</exception>
-    public override Tensor Forward(Tensor x) =>
-        Drop2.Forward(Fc2.Forward(Norm.Forward(Drop1.Forward(Act.Forward(Fc1.Forward(x))))));
+    public override Tensor Forward(Tensor x) => Forward(x, null);
+
+    /// <summary>
+    /// x: (..., in) → residual + MLP(x) when <paramref name="residual"/> (the output's shape) is given, else MLP(x).
+    /// Without a recorded graph (inference) and with exact GELU, no norm and no active dropout, fc1's GELU and the
+    /// residual are applied to fc2's GEMM tiles as they are written (<see cref="F.LinearEpilogue"/>), bit-identical to
+    /// the separate ops.
+    /// </summary>
+    /// <exception cref="ArgumentException">The last dimension is not the input width, or the residual's shape is not
+    /// the output's.</exception>
+    public Tensor Forward(Tensor x, Tensor? residual)
+    {
+        bool dropsOff = !Training || (Drop1.P == 0 && Drop2.P == 0);
+        if (dropsOff && Act is GELU { Approximate: "none" } && Norm is Identity && !Autograd.ShouldRecord(x, Fc1.Weight, Fc2.Weight))
+        {
+            var h = F.LinearEpilogue(x, Fc1.Weight, Fc1.Bias, gelu: true);
+            return F.LinearEpilogue(h, Fc2.Weight, Fc2.Bias, residual);
+        }
+
+        var y = Drop2.Forward(Fc2.Forward(Norm.Forward(Drop1.Forward(Act.Forward(Fc1.Forward(x))))));
+        return residual is null ? y : residual.Add(y);
+    }
 }

@@ -35,8 +35,9 @@ public sealed class Block : Module
     /// <summary>x: (B, T, D) → (B, T, D).</summary>
     public override Tensor Forward(Tensor x)
     {
-        x = x.Add(Attn.Forward(N1.Forward(x)));
-        return x.Add(Mlp.Forward(N2.Forward(x)));
+        // x + attn(n1(x)), x + mlp(n2(x)); in inference the adds ride on proj's and fc2's GEMM tiles.
+        x = Attn.Forward(N1.Forward(x), null, residual: x);
+        return Mlp.Forward(N2.Forward(x), residual: x);
     }
 
     /// <summary>MACs per image for <paramref name="tokens"/> tokens.</summary>

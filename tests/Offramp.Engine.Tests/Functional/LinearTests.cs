@@ -97,3 +97,86 @@ public class LinearTests
         Assert.Contains("bias (4,)", ex.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>
+/// <see cref="F.LinearEpilogue"/> (GELU or a residual applied to the GEMM tiles as they are written) against the
+/// separate ops, bit for bit, and the modules that use it in inference (Mlp, Attention) against their composition.
+/// </summary>
+public class LinearEpilogueTests
+{
+    public static TheoryData<int, int, int, bool> Shapes() => new()
+    {
+        { 1, 1, 1, true },
+        { 65, 576, 192, true },      // a vit qkv at batch 1
+        { 130, 768, 192, false },    // no bias
+        { 7, 33, 300, true },        // two k blocks, odd width (edge tiles, a 1-column tail)
+        { 300, 97, 31, true },       // several row blocks, odd width
+        { 3, 50, 0, true },          // k = 0: the bias alone
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void LinearEpilogue_BitIdenticalToLinearThenGeluOrAdd(int rows, int outF, int inF, bool bias)
+    {
+        var x = Tensor.Randn(new Rng(1), [rows, inF]);
+        var w = Tensor.Randn(new Rng(2), [outF, inF]);
+        var b = bias ? Tensor.Randn(new Rng(3), [outF]) : null;
+        var r = Tensor.Randn(new Rng(4), [rows, outF]);
+        var lin = F.Linear(x, w, b);
+        Assert.Equal(lin.Gelu().ToArray(), F.LinearEpilogue(x, w, b, gelu: true).ToArray());
+        Assert.Equal(r.Add(lin).ToArray(), F.LinearEpilogue(x, w, b, r).ToArray());
+        Assert.Equal(lin.ToArray(), F.LinearEpilogue(x, w, b).ToArray());
+    }
+
+    [Fact]
+    public void LinearEpilogue_WithAGraph_RunsTheSeparateOpsAndPassesGradients()
+    {
+        var x = Tensor.Randn(new Rng(5), [4, 6]).WithGrad();
+        var w = Tensor.Randn(new Rng(6), [5, 6]).WithGrad();
+        var b = Tensor.Randn(new Rng(7), [5]).WithGrad();
+        F.LinearEpilogue(x, w, b, gelu: true).Sum().Backward();
+        var gw = w.Grad!.ToArray();
+        w.Grad = null;
+        F.Linear(x, w, b).Gelu().Sum().Backward();
+        Assert.Equal(w.Grad!.ToArray(), gw);
+
+        var x64 = TestUtil.R64(8, 3, 4);
+        var w64 = TestUtil.R64(9, 2, 4);
+        var r64 = TestUtil.R64(10, 3, 2);
+        TestUtil.AssertGrad(t => F.LinearEpilogue(t[0], t[1], t[2], t[3]), x64, w64, TestUtil.R64(11, 2), r64);
+    }
+
+    [Fact]
+    public void LinearEpilogue_BadInput_Throws()
+    {
+        var x = Tensor.Randn(new Rng(1), [2, 3]);
+        var w = Tensor.Randn(new Rng(2), [4, 3]);
+        using var noGrad = Offramp.Engine.Autograd.NoGrad();
+        var e = Assert.Throws<ArgumentException>(() => F.LinearEpilogue(x, w, null, Tensor.Zeros(2, 5)));
+        Assert.Contains("residual (2, 5) is not the output's shape (2, 4)", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => F.LinearEpilogue(x, w, null, Tensor.Zeros(2, 4), gelu: true));
+        var eb = Assert.Throws<ArgumentException>(() => F.LinearEpilogue(x, w, Tensor.Zeros(3)));
+        Assert.Contains("bias (3,)", eb.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MlpAndAttention_InferenceWithResidual_BitIdenticalToTheirComposition()
+    {
+        var rng = new Rng(12);
+        var mlp = new Offramp.Engine.Nn.Mlp(24, rng, hiddenFeatures: 96);
+        var attn = new Offramp.Engine.Nn.Attention(24, rng, 3, qkvBias: true);
+        mlp.Eval();
+        attn.Eval();
+        var x = Tensor.Randn(new Rng(13), [2, 9, 24]);
+        using var noGrad = Offramp.Engine.Autograd.NoGrad();
+        var mlpPlain = mlp.Fc2.Forward(mlp.Fc1.Forward(x).Gelu());
+        Assert.Equal(mlpPlain.ToArray(), mlp.Forward(x).ToArray());
+        Assert.Equal(x.Add(mlpPlain).ToArray(), mlp.Forward(x, x).ToArray());
+
+        var qkv = attn.Qkv.Forward(x);
+        var o = F.PackedAttention(qkv, 0, qkv, 24, qkv, 48, 3, 8, null, 0, null);
+        var attnPlain = attn.Proj.Forward(o);
+        Assert.Equal(attnPlain.ToArray(), attn.Forward(x).ToArray());
+        Assert.Equal(x.Add(attnPlain).ToArray(), attn.Forward(x, null, x).ToArray());
+    }
+}
