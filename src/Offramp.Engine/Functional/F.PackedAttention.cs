@@ -87,11 +87,16 @@ public static partial class F
     {
         int width = g.H * g.D, lq = g.Lq, lk = g.Lk, d = g.D;
         var o = Tensor.Empty([g.B, lq, width], q.DType);
-        var p = Tensor.Empty([g.B, g.H, lq, lk], q.DType);
+
+        // The softmax weights P are kept for the backward only when a graph is recorded; in inference each task
+        // reuses one (Lq, Lk) scratch that stays in cache.
+        bool record = Autograd.ShouldRecord(q, k, v, bias);
+        var p = record ? Tensor.Empty([g.B, g.H, lq, lk], q.DType) : null;
         T scale = T.CreateChecked(scaleValue);
         long work = 4L * lq * lk * d;
         Rows.For(g.B * g.H, work, (b0, b1) =>
         {
+            T[]? scratch = p is null ? System.Buffers.ArrayPool<T>.Shared.Rent(lq * lk) : null;
             for (int bh = b0; bh < b1; bh++)
             {
                 int b = bh / g.H, h = bh % g.H;
@@ -99,11 +104,17 @@ public static partial class F
                     q.Data<T>()[g.QAt(b, h)..], g.Wq, k.Data<T>()[g.KAt(b, h)..], g.Wk, v.Data<T>()[g.VAt(b, h)..], g.Wv,
                     bias is null ? [] : bias.Data<T>(), b * bs[0] + h * bs[1], bs[2], bs[3],
                     mask is null ? [] : mask.Data<T>().Slice(g.PAt(bh), lq * lk),
-                    p.Data<T>().Slice(g.PAt(bh), lq * lk), o.Data<T>()[g.OAt(b, h)..], width, lq, lk, d, d, scale);
+                    p is null ? scratch.AsSpan(0, lq * lk) : p.Data<T>().Slice(g.PAt(bh), lq * lk),
+                    o.Data<T>()[g.OAt(b, h)..], width, lq, lk, d, d, scale);
+            }
+
+            if (scratch is not null)
+            {
+                System.Buffers.ArrayPool<T>.Shared.Return(scratch);
             }
         });
 
-        if (Autograd.ShouldRecord(q, k, v, bias))
+        if (record)
         {
             Autograd.Record(o, "packed_attention", [q, k, v, bias], dO =>
             {
@@ -120,7 +131,7 @@ public static partial class F
                         int b = bh / g.H, h = bh % g.H;
                         Kernels.Attention.Backward<T>(
                             q.Data<T>()[g.QAt(b, h)..], g.Wq, k.Data<T>()[g.KAt(b, h)..], g.Wk,
-                            v.Data<T>()[g.VAt(b, h)..], g.Wv, p.Data<T>().Slice(g.PAt(bh), lq * lk),
+                            v.Data<T>()[g.VAt(b, h)..], g.Wv, p!.Data<T>().Slice(g.PAt(bh), lq * lk),
                             mask is null ? [] : mask.Data<T>().Slice(g.PAt(bh), lq * lk), dO.Data<T>()[g.OAt(b, h)..], width,
                             dq.Data<T>()[g.QAt(b, h)..], g.Wq, dk.Data<T>()[g.KAt(b, h)..], g.Wk,
                             dv.Data<T>()[g.VAt(b, h)..], g.Wv, ds.Data<T>().Slice(g.PAt(bh), lq * lk), lq, lk, d, d, scale);

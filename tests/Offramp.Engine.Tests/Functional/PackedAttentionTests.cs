@@ -159,6 +159,26 @@ public class PackedAttentionTests
     }
 
     [Fact]
+    public void PackedAttention_Inference_BitIdenticalToTheRecordedForward()
+    {
+        // Without a graph the softmax weights live in a per-task scratch instead of a (B, H, Lq, Lk) tensor; the
+        // output is the same, with and without a key bias.
+        var qkv = Tensor.Randn(new Rng(21), [5, 13, 3 * 24]).WithGrad();
+        var bias = Tensor.Randn(new Rng(22), [1, 3, 13, 13]);
+        foreach (var b in new[] { null, bias })
+        {
+            var recorded = F.PackedAttention(qkv, 0, qkv, 24, qkv, 48, 3, 8, b).ToArray();
+            float[] inference;
+            using (Offramp.Engine.Autograd.NoGrad())
+            {
+                inference = F.PackedAttention(qkv, 0, qkv, 24, qkv, 48, 3, 8, b).ToArray();
+            }
+
+            Assert.Equal(recorded, inference);
+        }
+    }
+
+    [Fact]
     public void PackedAttention_BadShapes_ThrowNamingShapes()
     {
         var qkv = Tensor.Zeros(2, 5, 12);
