@@ -54,6 +54,9 @@ public static class VitOpsQuickBench
         Op("whole block", () => blk.Forward(x), 2 * rows * 12 * d * d);
         var img = Tensor.Randn(new Rng(2), [n, input.Channels, input.Height, input.Width]);
         Op("patch embed conv", () => model.Patch.Forward(img), 2L * n * (tokens - 1) * d * input.Channels * 16);
+        long macs = model.MacsPerExit()[^1];
+        Op("whole model", () => model.ForwardExits(img).Last, 2L * n * macs);
+        Op("first exit", () => model.ForwardExits(img, 1).Last, 2L * n * model.MacsPerExit()[0]);
     }
 
     private static double Op(string name, Func<Tensor> f, long flops)
