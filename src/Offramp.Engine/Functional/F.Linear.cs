@@ -13,29 +13,7 @@ public static partial class F
     [Differentiable("linear")]
     public static Tensor Linear(Tensor x, Tensor w, Tensor? b = null)
     {
-        string xs = Shape.Format(x.Shape), ws = Shape.Format(w.Shape);
-        if (w.Rank != 2 || x.Rank < 1)
-        {
-            throw new ArgumentException($"linear: weight {ws} must be 2-D (out, in) and input {xs} at least 1-D");
-        }
-
-        x.CheckSameDType(w, "linear");
-        int outF = w.Shape[0], inF = w.Shape[1];
-        if (x.Shape[^1] != inF)
-        {
-            throw new ArgumentException($"linear: input {xs} has {x.Shape[^1]} features but weight {ws} expects {inF}");
-        }
-
-        if (b is not null)
-        {
-            x.CheckSameDType(b, "linear");
-            if (b.Rank != 1 || b.Shape[0] != outF)
-            {
-                throw new ArgumentException($"linear: bias {Shape.Format(b.Shape)} does not match weight {ws}: expected ({outF},)");
-            }
-        }
-
-        int rows = inF == 0 ? Shape.Numel(x.Shape.AsSpan(0, x.Rank - 1)) : x.Numel / inF;
+        var (rows, inF, outF) = LinearSizes(x, w, b);
         var y = Tensor.Empty([.. x.Shape[..^1], outF], x.DType);
         if (x.DType == DType.Float32)
         {
@@ -72,32 +50,52 @@ public static partial class F
             throw new ArgumentException("linear_epilogue: GELU or a residual, not both");
         }
 
-        if (x.DType != DType.Float32 || Autograd.ShouldRecord(x, w, b) || (residual is not null && Autograd.ShouldRecord(residual))
-            || x.Rank < 1 || w.Rank != 2 || x.Shape[^1] != w.Shape[1]
-            || (residual is not null && residual.DType != DType.Float32))
+        if (x.DType != DType.Float32 || Autograd.ShouldRecord(x, w, b)
+            || (residual is not null && (Autograd.ShouldRecord(residual) || residual.DType != DType.Float32)))
         {
             var y0 = Linear(x, w, b);
             return gelu ? y0.Gelu() : residual is null ? y0 : residual.Add(y0);
         }
 
-        x.CheckSameDType(w, "linear");
-        int outF = w.Shape[0], inF = w.Shape[1];
-        if (b is not null && (b.Rank != 1 || b.Shape[0] != outF || b.DType != DType.Float32))
-        {
-            throw new ArgumentException($"linear: bias {Shape.Format(b.Shape)} does not match weight {Shape.Format(w.Shape)}: expected ({outF},)");
-        }
-
+        var (rows, inF, outF) = LinearSizes(x, w, b);
         int[] outShape = [.. x.Shape[..^1], outF];
         if (residual is not null && !Shape.Equal(residual.Shape, outShape))
         {
             throw new ArgumentException($"linear_epilogue: residual {Shape.Format(residual.Shape)} is not the output's shape {Shape.Format(outShape)}");
         }
 
-        int rows = inF == 0 ? Shape.Numel(x.Shape.AsSpan(0, x.Rank - 1)) : x.Numel / inF;
         var y = Tensor.Empty(outShape, DType.Float32);
         Gemm.SgemmEpilogue(false, true, rows, outF, inF, x.Span, inF, w.Span, inF, b is null ? default : b.Span,
             residual is null ? default : residual.Span, outF, gelu, y.Span, outF);
         return y;
+    }
+
+    // Checks x (…, in), w (out, in) and b (out) or null — ranks, sizes, one dtype — and returns the GEMM's sizes.
+    private static (int Rows, int InF, int OutF) LinearSizes(Tensor x, Tensor w, Tensor? b)
+    {
+        string xs = Shape.Format(x.Shape), ws = Shape.Format(w.Shape);
+        if (w.Rank != 2 || x.Rank < 1)
+        {
+            throw new ArgumentException($"linear: weight {ws} must be 2-D (out, in) and input {xs} at least 1-D");
+        }
+
+        x.CheckSameDType(w, "linear");
+        int outF = w.Shape[0], inF = w.Shape[1];
+        if (x.Shape[^1] != inF)
+        {
+            throw new ArgumentException($"linear: input {xs} has {x.Shape[^1]} features but weight {ws} expects {inF}");
+        }
+
+        if (b is not null)
+        {
+            x.CheckSameDType(b, "linear");
+            if (b.Rank != 1 || b.Shape[0] != outF)
+            {
+                throw new ArgumentException($"linear: bias {Shape.Format(b.Shape)} does not match weight {ws}: expected ({outF},)");
+            }
+        }
+
+        return (inF == 0 ? Shape.Numel(x.Shape.AsSpan(0, x.Rank - 1)) : x.Numel / inF, inF, outF);
     }
 
     // x: (R, in), w: (out, in), b: (out) or empty → y: (R, out) = x·Wᵀ (+ b, as C's initial value with beta 1; in

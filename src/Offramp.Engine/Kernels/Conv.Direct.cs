@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -155,15 +154,7 @@ internal static unsafe partial class Conv
     }
 
     // Thread-local pinned buffer for the multi-image forward's phase planes (Scratch holds its output tile).
-    private static float* PhaseScratch(int n)
-    {
-        if (t_phase is null || t_phase.Length < n)
-        {
-            t_phase = GC.AllocateUninitializedArray<float>(Math.Max(n, 1024), pinned: true);
-        }
-
-        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(t_phase));
-    }
+    private static float* PhaseScratch(int n) => Im2ColPanels.Buffer(ref t_phase, n);
 
     // The phase planes of DirectRows and of the multi-image stride-2 forward (zeroed by the caller): row i of plane
     // (c, a, b) is padded row (oh0 + i)·sH + a, its columns b, b + sW, …; padded positions outside the input stay zero.

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace Offramp.Engine.Kernels;
@@ -313,13 +311,5 @@ internal static unsafe partial class Conv
     }
 
     // Thread-local pinned scratch for one image's column matrix; grown on demand, reused across calls.
-    private static float* Scratch(int n)
-    {
-        if (t_col is null || t_col.Length < n)
-        {
-            t_col = GC.AllocateUninitializedArray<float>(Math.Max(n, 1024), pinned: true);
-        }
-
-        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(t_col));
-    }
+    private static float* Scratch(int n) => Im2ColPanels.Buffer(ref t_col, n);
 }

@@ -195,8 +195,6 @@ internal static unsafe partial class Gemm
     /// residual after the last.</summary>
     internal readonly struct TileEpilogue(float* bias, float* residual, int ldr, bool gelu)
     {
-        public bool IsEmpty => bias == null && residual == null && !gelu;
-
         public bool HasBias => bias != null;
 
         public bool HasFinish => residual != null || gelu;
@@ -233,8 +231,8 @@ internal static unsafe partial class Gemm
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     // epi: the tile epilogue of SgemmEpilogue (beta must be 0), or default.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run(GemmPath path, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
         float* b, int ldb, float beta, float* c, int ldc, bool parallel, TileEpilogue epi = default)
     {
@@ -289,24 +287,17 @@ internal static unsafe partial class Gemm
                     float* packA = PackBufferA(RoundUp(rows, mr) * kc);
                     PackA(transA, (float*)pa, lda, i0, rows, pp0, kc, alpha, mr, packA);
                     float* ct = (float*)pc + ((nint)i0 * ldc) + jc0 + (pn0 * nr);
-                    if (epi.IsEmpty)
-                    {
-                        Macro(kern, packA, (float*)pbuf + ((nint)pn0 * nr * kc), rows, cols, kc, ct, ldc, betaEff, overwrite);
-                    }
-                    else
-                    {
-                        Macro(kern, packA, (float*)pbuf + ((nint)pn0 * nr * kc), rows, cols, kc, ct, ldc, betaEff, overwrite,
-                            epi, pp0 == 0, pp0 + kc >= k, i0, jc0 + (pn0 * nr));
-                    }
+                    Macro(kern, packA, (float*)pbuf + ((nint)pn0 * nr * kc), rows, cols, kc, ct, ldc, betaEff, overwrite,
+                        epi, pp0 == 0, pp0 + kc >= k, i0, jc0 + (pn0 * nr));
                 });
             }
         }
     }
 
     // Tiles of one task: jr (NR panels of B) outer so a B micro-panel stays in L1 while the A block streams from L2.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     // epi: after each tile is written, its bias (first k block) and GELU / residual (last k block); (ci, cj) is the
     // position of c in the whole C.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro(MicroKernel kern, float* packA, float* packB, int mc, int nc, int kc, float* c, int ldc,
         float beta, bool overwrite, TileEpilogue epi = default, bool first = false, bool last = false, int ci = 0, int cj = 0)
     {

@@ -366,8 +366,8 @@ internal static unsafe class Im2ColPanels
         }
     }
 
-    // Thread-local pinned buffer, grown on demand.
-    private static float* Buffer(ref float[]? buffer, int n)
+    // Thread-local pinned buffer, grown on demand (at least 1,024 floats); the convolution's scratch buffers use it too.
+    internal static float* Buffer(ref float[]? buffer, int n)
     {
         if (buffer is null || buffer.Length < n)
         {

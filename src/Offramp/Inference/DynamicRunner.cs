@@ -63,26 +63,16 @@ public sealed class DynamicRunner
         var labels = new List<int>();
         bool labelled = true;
         double dynamicSeconds = 0, fullSeconds = 0;
-        int batchCount = 0, maxBatch = 0;
-        bool wasTraining = _model.Training;
-        _model.Eval();
-        try
+        int maxBatch = 0;
+        int batchCount = InEval(() =>
         {
-            using var noGrad = Autograd.NoGrad();
+            int count = 0;
             foreach (var (images, batchLabels) in batches)
             {
-                int n = CheckBatch(batchCount, images, batchLabels);
-
-                if (batchCount == 0)
+                int n = CheckBatch(count, images, batchLabels);
+                if (count == 0)
                 {
-                    for (int w = 0; w < options.WarmupRuns; w++)
-                    {
-                        RunOnce(images);
-                        if (options.MeasureFullModel)
-                        {
-                            RunFull(images);
-                        }
-                    }
+                    WarmUp(options, () => RunOnce(images), () => RunFull(images));
                 }
 
                 var (answers, dyn, full) = Timed(options, clock, () => RunOnce(images), () => RunFull(images));
@@ -100,14 +90,12 @@ public sealed class DynamicRunner
                     labels.AddRange(batchLabels);
                 }
 
-                batchCount++;
+                count++;
                 maxBatch = Math.Max(maxBatch, n);
             }
-        }
-        finally
-        {
-            _model.Train(wasTraining);
-        }
+
+            return count;
+        });
 
         if (batchCount == 0)
         {
@@ -141,29 +129,43 @@ public sealed class DynamicRunner
         }
 
         var inputs = list.Select(p => p.Images).ToList();
+        var (answers, dyn, full) = InEval(() =>
+        {
+            WarmUp(options, () => RunPooledOnce(inputs), () => inputs.ForEach(RunFull));
+            return Timed(options, clock, () => RunPooledOnce(inputs), () => inputs.ForEach(RunFull));
+        });
+        return new DynamicRun(
+            _policy.ToString() ?? _policy.Name, _model.Exits, answers.Exit, answers.Prediction, answers.Confidence,
+            labelled ? [.. labels] : null, dyn, options.MeasureFullModel ? full : double.NaN,
+            list.Count, inputs.Max(t => t.Rank > 0 ? t.Shape[0] : 0), Parallelism.Threads, pooled: true);
+    }
+
+    // Runs `body` with the model in evaluation mode and no gradients, then restores the mode it had.
+    private T InEval<T>(Func<T> body)
+    {
         bool wasTraining = _model.Training;
         _model.Eval();
         try
         {
             using var noGrad = Autograd.NoGrad();
-            for (int w = 0; w < options.WarmupRuns; w++)
-            {
-                RunPooledOnce(inputs);
-                if (options.MeasureFullModel)
-                {
-                    inputs.ForEach(RunFull);
-                }
-            }
-
-            var (answers, dyn, full) = Timed(options, clock, () => RunPooledOnce(inputs), () => inputs.ForEach(RunFull));
-            return new DynamicRun(
-                _policy.ToString() ?? _policy.Name, _model.Exits, answers.Exit, answers.Prediction, answers.Confidence,
-                labelled ? [.. labels] : null, dyn, options.MeasureFullModel ? full : double.NaN,
-                list.Count, inputs.Max(t => t.Rank > 0 ? t.Shape[0] : 0), Parallelism.Threads, pooled: true);
+            return body();
         }
         finally
         {
             _model.Train(wasTraining);
+        }
+    }
+
+    // The untimed warm-up runs: `dynamic`, then (MeasureFullModel) `full`, WarmupRuns times.
+    private static void WarmUp(DynamicRunOptions options, Func<BatchAnswers> dynamic, Action full)
+    {
+        for (int w = 0; w < options.WarmupRuns; w++)
+        {
+            dynamic();
+            if (options.MeasureFullModel)
+            {
+                full();
+            }
         }
     }
 
@@ -223,8 +225,10 @@ public sealed class DynamicRunner
             }
         }
 
+        // Runs the samples waiting at exit k in a sub-step of their own.
         void Flush(int k)
         {
+            using var sub = TensorMemory.SubStep();
             var state = ExitState.Concat([.. waiting[k].Select(p => p.State)]);
             int[] ids = [.. waiting[k].SelectMany(p => p.Ids)];
             waiting[k].Clear();
@@ -251,7 +255,6 @@ public sealed class DynamicRunner
             {
                 if (count[k] >= batch)
                 {
-                    using var sub = TensorMemory.SubStep();
                     Flush(k);
                 }
             }
@@ -261,7 +264,6 @@ public sealed class DynamicRunner
         {
             if (count[k] > 0)
             {
-                using var sub = TensorMemory.SubStep();
                 Flush(k);
             }
         }
@@ -277,17 +279,7 @@ public sealed class DynamicRunner
     {
         ArgumentNullException.ThrowIfNull(images);
         CheckPolicy();
-        bool wasTraining = _model.Training;
-        _model.Eval();
-        try
-        {
-            using var noGrad = Autograd.NoGrad();
-            return RunOnce(images);
-        }
-        finally
-        {
-            _model.Train(wasTraining);
-        }
+        return InEval(() => RunOnce(images));
     }
 
     private BatchAnswers RunOnce(Tensor images)

@@ -27,6 +27,16 @@ public sealed class DynamicRunnerTests
 
     /// <summary>Per exit, a threshold halfway between two neighbouring confidences near the median, so float noise
     /// from a smaller batch cannot move a sample across it.</summary>
+    // The midpoint threshold policy of the model's exits on `data` and the simulated run it gives: the answers a
+    // dynamic run must reproduce.
+    private static (MaxSoftmaxPolicy Policy, SimulatedRun Expected) MidpointOracle(MultiExitModel model,
+        List<(Tensor Images, int[]? Labels)> data)
+    {
+        var logits = Simulated(model, data);
+        var policy = MidpointPolicy(logits);
+        return (policy, SimulatedRunner.Run(logits, policy));
+    }
+
     private static MaxSoftmaxPolicy MidpointPolicy(ExitLogits logits)
     {
         var t = new double[logits.Exits];
@@ -67,8 +77,7 @@ public sealed class DynamicRunnerTests
     {
         var model = new TinyMultiExit(3, classes: 5, hidden: 10, dropout: 0.3);
         var data = Data(model, 3, 17, 11);
-        var policy = MidpointPolicy(Simulated(model, data));
-        var expected = SimulatedRunner.Run(Simulated(model, data), policy);
+        var (policy, expected) = MidpointOracle(model, data);
 
         var run = new DynamicRunner(model, policy).Run(data, new DynamicRunOptions { MeasureFullModel = false, WarmupRuns = 0 });
 
@@ -83,9 +92,7 @@ public sealed class DynamicRunnerTests
     {
         var model = new CarryModel();
         var data = Data(model, 2, 20, 5);
-        var logits = Simulated(model, data);
-        var policy = MidpointPolicy(logits);
-        var expected = SimulatedRunner.Run(logits, policy);
+        var (policy, expected) = MidpointOracle(model, data);
         model.Calls.Clear();
 
         var run = new DynamicRunner(model, policy).Run(data, new DynamicRunOptions { MeasureFullModel = false, WarmupRuns = 0 });
@@ -159,9 +166,7 @@ public sealed class DynamicRunnerTests
     {
         var model = new CarryModel();
         var data = Data(model, 5, 10, 21);
-        var logits = Simulated(model, data);
-        var policy = MidpointPolicy(logits);
-        var expected = SimulatedRunner.Run(logits, policy);
+        var (policy, expected) = MidpointOracle(model, data);
         model.Calls.Clear();
 
         var run = new DynamicRunner(model, policy).Run(data,
@@ -201,9 +206,7 @@ public sealed class DynamicRunnerTests
     {
         var model = ModelRegistry.Create("dp_resnet18_t32", new ModelOptions { WidthMultiplier = 0.125 });
         var data = Data(model, 3, 6, 4);
-        var logits = Simulated(model, data);
-        var policy = MidpointPolicy(logits);
-        var expected = SimulatedRunner.Run(logits, policy);
+        var (policy, expected) = MidpointOracle(model, data);
 
         var run = new DynamicRunner(model, policy).Run(data,
             new DynamicRunOptions { MeasureFullModel = false, WarmupRuns = 0, PoolAcrossBatches = true });
