@@ -61,27 +61,54 @@ internal static unsafe class Im2ColPanels
     }
 
     // x: (channels, H, W) → dst: padded rows [r0, r0 + rows) of every channel, (channels, rows, W + 2·pW), zeros in the
-    // padding.
+    // padding. A padded row of at most 16 floats (7×7 and 14×14 maps) is one AVX-512 masked load (the input's W
+    // floats, the border lanes neither read nor set) and one masked store; wider rows copy the interior and zero
+    // the border floats one by one.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PadChannels(float* x, in ConvGeometry g, int channels, int r0, int rows, float* dst)
     {
-        int wp = g.W + (2 * g.Padding.W);
+        int pw = g.Padding.W, w = g.W, wp = w + (2 * pw), h = g.H, ph = g.Padding.H;
+        if (Avx512F.IsSupported && wp <= 16)
+        {
+            var inner = (Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(pw))
+                & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(pw + w))).AsSingle();
+            var row = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(wp)).AsSingle();
+            for (int c = 0; c < channels; c++)
+            {
+                float* xc = x + ((nint)c * h * w) - pw;
+                float* dc = dst + ((nint)c * rows * wp);
+                for (int r = 0; r < rows; r++)
+                {
+                    int ih = r0 + r - ph;
+                    var v = (uint)ih < (uint)h ? Avx512F.MaskLoad(xc + ((nint)ih * w), inner, Vector512<float>.Zero) : Vector512<float>.Zero;
+                    Avx512F.MaskStore(dc + ((nint)r * wp), row, v);
+                }
+            }
+
+            return;
+        }
+
         for (int c = 0; c < channels; c++)
         {
-            float* xc = x + ((nint)c * g.H * g.W);
+            float* xc = x + ((nint)c * h * w);
             float* dc = dst + ((nint)c * rows * wp);
             for (int r = 0; r < rows; r++)
             {
-                int ih = r0 + r - g.Padding.H;
+                int ih = r0 + r - ph;
                 float* d = dc + ((nint)r * wp);
-                if ((uint)ih >= (uint)g.H)
+                if ((uint)ih >= (uint)h)
                 {
                     new Span<float>(d, wp).Clear();
                     continue;
                 }
 
-                new Span<float>(d, g.Padding.W).Clear();
-                ShortRuns.Copy(d + g.Padding.W, xc + ((nint)ih * g.W), g.W);
-                new Span<float>(d + g.Padding.W + g.W, g.Padding.W).Clear();
+                for (int q = 0; q < pw; q++)
+                {
+                    d[q] = 0f;
+                    d[pw + w + q] = 0f;
+                }
+
+                ShortRuns.Copy(d + pw, xc + ((nint)ih * w), w);
             }
         }
     }
@@ -265,6 +292,13 @@ internal static unsafe class Im2ColPanels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackTransposed(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, int nr, float* dst)
     {
+        if (Avx512F.IsSupported && nr % 16 == 0 && n >= 16)
+        {
+            PackTransposedGather(xp, g, p0, kc, j0, n, nr, dst);
+            return;
+        }
+
+
         float* tmp = Buffer(ref t_row, (nr * kc) + Slack);
         for (int jr = 0; jr < n; jr += nr)
         {
@@ -281,6 +315,64 @@ internal static unsafe class Im2ColPanels
             }
 
             Gemm.TransposeBlock(tmp, kc, cols, kc, d, nr, 1f);
+        }
+    }
+
+    // PackTransposed with AVX-512 gathers: panel row p (an output position) is, for each of its nr columns (im2col
+    // rows (c, kh, kw)), xp at a fixed offset from the position's base address, so each 16 columns are two 8-lane
+    // gathers (.NET has no 16-lane one) with index vectors built once per panel. Columns past n in the last panel
+    // are 0 (their lanes gather the panel's first column and are then cleared; a 16-column group with none of the
+    // n is stored as zeros). Used when the conv has 16+ columns (a 1-channel stem's 9 keep the copy + transpose).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackTransposedGather(Padded xp, in ConvGeometry g, int p0, int kc, int j0, int n, int nr, float* dst)
+    {
+        int khw = g.KH * g.KW, ow_ = g.OW, plane = xp.Rows * xp.Width;
+        nint rowStep = (nint)g.Stride.H * xp.Width, colStep = g.Stride.W;
+        int* off = stackalloc int[nr];
+        for (int jr = 0; jr < n; jr += nr)
+        {
+            int cols = Math.Min(nr, n - jr);
+            for (int jj = 0; jj < nr; jj++)
+            {
+                int r = j0 + jr + (jj < cols ? jj : 0);
+                int c = r / khw, t = r - (c * khw), kh = t / g.KW, kw = t - (kh * g.KW);
+                off[jj] = (c * plane) + (((kh * g.Dilation.H) - xp.Row0) * xp.Width) + (kw * g.Dilation.W);
+            }
+
+            float* d = dst + ((nint)jr * kc);
+            int oh = p0 / ow_, ow = p0 - (oh * ow_);
+            float* rowBase = (float*)xp.Data + (oh * rowStep);
+            for (int q = 0; q < nr; q += 16)
+            {
+                float* dq = d + q;
+                if (q >= cols)
+                {
+                    for (int p = 0; p < kc; p++)
+                    {
+                        Vector512<float>.Zero.Store(dq + ((nint)p * nr));
+                    }
+
+                    continue;
+                }
+
+                var lo = Vector256.Load(off + q);
+                var hi = Vector256.Load(off + q + 8);
+                var keep = Vector512.LessThan(Vector512<int>.Indices + Vector512.Create(q), Vector512.Create(cols)).AsSingle();
+                bool full = q + 16 <= cols;
+                int w = ow;
+                float* rb = rowBase;
+                for (int p = 0; p < kc; p++)
+                {
+                    float* b = rb + (w * colStep);
+                    var v = Vector512.Create(Avx2.GatherVector256(b, lo, 4), Avx2.GatherVector256(b, hi, 4));
+                    (full ? v : v & keep).Store(dq + ((nint)p * nr));
+                    if (++w == ow_)
+                    {
+                        w = 0;
+                        rb += rowStep;
+                    }
+                }
+            }
         }
     }
 
