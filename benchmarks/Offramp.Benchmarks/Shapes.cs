@@ -38,6 +38,10 @@ public static class Shapes
         new("32x784x288 NN", "conv 32→32 3×3 28² fwd, 1 image", 32, 784, 288),
         new("288x784x32 TN", "conv dcol = Wᵀ·dY, 1 image", 288, 784, 32, TransA: true),
         new("32x288x784 NT", "conv dW = dY·colᵀ, 1 image", 32, 288, 784, TransB: true),
+        new("128x10x4704 NT", "resnet_fm SDN head Linear 4704→10 fwd, batch 128", 128, 10, 4704, TransB: true),
+        new("10x128x4704 NT", "the same, transposed: W·xᵀ", 10, 128, 4704, TransB: true),
+        new("128x4704x10 NN", "the same Linear's dX = dY·W", 128, 4704, 10),
+        new("10x4704x128 TN", "the same Linear's dW = dYᵀ·x", 10, 4704, 128, TransA: true),
     ];
 
     public static readonly ConvShape[] Conv =

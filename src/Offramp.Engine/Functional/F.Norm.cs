@@ -29,7 +29,11 @@ public static partial class F
     /// value per channel.</exception>
     [Differentiable("batch_norm")]
     public static Tensor BatchNorm(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
-        bool training, double momentum = 0.1, double eps = 1e-5)
+        bool training, double momentum = 0.1, double eps = 1e-5) =>
+        BatchNormChecked(x, runningMean, runningVar, weight, bias, training, momentum, eps, null, false);
+
+    private static Tensor BatchNormChecked(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
+        bool training, double momentum, double eps, Tensor? residual, bool relu)
     {
         if (x.Rank < 2)
         {
@@ -58,8 +62,43 @@ public static partial class F
         }
 
         return x.DType == DType.Float32
-            ? BatchNormImpl<float>(x, runningMean, runningVar, weight, bias, training, momentum, eps, n, c, s)
-            : BatchNormImpl<double>(x, runningMean, runningVar, weight, bias, training, momentum, eps, n, c, s);
+            ? BatchNormImpl<float>(x, runningMean, runningVar, weight, bias, training, momentum, eps, n, c, s, residual, relu)
+            : BatchNormImpl<double>(x, runningMean, runningVar, weight, bias, training, momentum, eps, n, c, s, residual, relu);
+    }
+
+    /// <summary>
+    /// <c>relu?(batch_norm(x) + residual?)</c> as one op: <see cref="BatchNorm"/>, then <c>Tensor.Add</c> of
+    /// <paramref name="residual"/> (when given) and <c>Tensor.Relu</c> (when <paramref name="relu"/>), bit-identical
+    /// to those ops run one after the other, forward and backward, but the residual and the ReLU are applied in
+    /// BatchNorm's normalising pass and only the result is kept (a ResNet block's tail in training).
+    /// </summary>
+    /// <param name="x">(N, C) or (N, C, *).</param>
+    /// <param name="runningMean">As in <see cref="BatchNorm"/>.</param>
+    /// <param name="runningVar">As in <see cref="BatchNorm"/>.</param>
+    /// <param name="weight">(C) or null.</param>
+    /// <param name="bias">(C) or null.</param>
+    /// <param name="training">Batch statistics (true) or running statistics (false).</param>
+    /// <param name="momentum">Weight of the batch statistics in the running update.</param>
+    /// <param name="eps">Added to the variance.</param>
+    /// <param name="residual">Added after the normalisation: x's shape, or null.</param>
+    /// <param name="relu">Apply ReLU last.</param>
+    /// <returns>A tensor of <paramref name="x"/>'s shape.</returns>
+    /// <exception cref="ArgumentException">As <see cref="BatchNorm"/>; or the residual's shape or type is not x's.</exception>
+    [Differentiable("batch_norm_act")]
+    public static Tensor BatchNormAct(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
+        bool training, double momentum, double eps, Tensor? residual, bool relu)
+    {
+        if (residual is not null)
+        {
+            if (!Shape.Equal(residual.Shape, x.Shape))
+            {
+                throw new ArgumentException($"batch_norm_act: residual {Shape.Format(residual.Shape)} must have the input's shape {Shape.Format(x.Shape)}");
+            }
+
+            x.CheckSameDType(residual, "batch_norm_act residual");
+        }
+
+        return BatchNormChecked(x, runningMean, runningVar, weight, bias, training, momentum, eps, residual, relu);
     }
 
     // A per-channel BatchNorm tensor (running stats, weight, bias) for an input of this dtype and shape with c channels.
@@ -82,7 +121,7 @@ public static partial class F
     }
 
     private static Tensor BatchNormImpl<T>(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
-        bool training, double momentum, double eps, int n, int c, int s)
+        bool training, double momentum, double eps, int n, int c, int s, Tensor? residual, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         // The kernels write every element of y and dx: float32 buffers skip the zero-fill.
@@ -99,7 +138,7 @@ public static partial class F
 
         T e = T.CreateChecked(eps);
         Rows.For(c, 3L * n * s, (c0, c1) => Norm.BatchNormForward<T>(x.Data<T>(), ReadOf(weight), ReadOf(bias), y.Data<T>(),
-            mean, variance, rstd, n, c, s, c0, c1, training, e));
+            mean, variance, rstd, n, c, s, c0, c1, training, e, ReadOf(residual), relu));
 
         if (training && runningMean is not null)
         {
@@ -115,16 +154,21 @@ public static partial class F
             }
         }
 
-        if (Autograd.ShouldRecord(x, weight, bias))
+        bool fused = relu || residual is not null;
+        if (fused ? Autograd.ShouldRecord(x, weight, bias, residual) : Autograd.ShouldRecord(x, weight, bias))
         {
-            Autograd.Record(y, "batch_norm", [x, weight, bias], g =>
+            Autograd.Record(y, fused ? "batch_norm_act" : "batch_norm", fused ? [x, weight, bias, residual] : [x, weight, bias], gz =>
             {
+                // Through the ReLU (Tensor.Relu's backward, on the output) and the addition (the residual's
+                // gradient is the sum's), then BatchNorm's backward.
+                var g = relu ? Tensor.MapKernel(y, gz, default(ReluGradOp)) : gz;
                 var dx = UninitializedLike(x);
                 var dw = weight is { RequiresGrad: true } ? Tensor.Empty([c], x.DType) : null;
                 var db = bias is { RequiresGrad: true } ? Tensor.Empty([c], x.DType) : null;
                 Rows.For(c, 4L * n * s, (c0, c1) => Norm.BatchNormBackward<T>(g.Data<T>(), x.Data<T>(), ReadOf(weight),
                     mean, rstd, dx.Data<T>(), WriteOf(dw), WriteOf(db), n, c, s, c0, c1, training));
-                return [x.RequiresGrad ? dx : null, dw, db];
+                return fused ? [x.RequiresGrad ? dx : null, dw, db, residual is { RequiresGrad: true } ? g : null]
+                    : [x.RequiresGrad ? dx : null, dw, db];
             });
         }
 

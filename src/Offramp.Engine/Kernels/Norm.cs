@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Offramp.Engine.Kernels;
 
@@ -136,10 +137,15 @@ internal static class Norm
     // x, y: (N, C, S); w, b: (C) or empty; mean, var, rstd: (C); channels [c0, c1) only.
     // batchStats: mean and biased var over the N·S values of each channel are computed and written to mean, var;
     // otherwise mean, var are read (running statistics). y = (x − mean)·rstd·w + b, rstd = 1/√(var + eps).
+    // Then y = relu?(y + residual?) (residual: (N, C, S) or empty; both optional), applied slice by slice in
+    // the normalising pass: per element the roundings of the separate ops (·scale, +shift, +residual, max(·, 0)) in
+    // their order, so the result is bit-identical to BatchNorm, Add and Relu run one after the other.
     public static void BatchNormForward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y,
-        Span<T> mean, Span<T> var, Span<T> rstd, int n, int c, int s, int c0, int c1, bool batchStats, T eps)
+        Span<T> mean, Span<T> var, Span<T> rstd, int n, int c, int s, int c0, int c1, bool batchStats, T eps,
+        ReadOnlySpan<T> residual, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        bool tail = relu || !residual.IsEmpty;
         T count = T.CreateChecked((long)n * s);
         for (int ch = c0; ch < c1; ch++)
         {
@@ -175,19 +181,66 @@ internal static class Norm
             rstd[ch] = rs;
             for (int i = 0; i < n; i++)
             {
-                var yr = y.Slice((i * c + ch) * s, s);
-                if (batchStats)
+                int off = (i * c + ch) * s;
+                var yr = y.Slice(off, s);
+                if (!batchStats)
                 {
-                    TensorPrimitives.Multiply(yr, scale, yr); // yr already holds x − mean
-                    TensorPrimitives.Add(yr, shift, yr);
+                    TensorPrimitives.Subtract(x.Slice(off, s), mu, yr);
+                }
+
+                // yr holds x − mean.
+                if (tail)
+                {
+                    AffineResidualRelu(yr, scale, shift, residual.IsEmpty ? [] : residual.Slice(off, s), relu);
                 }
                 else
                 {
-                    TensorPrimitives.Subtract(x.Slice((i * c + ch) * s, s), mu, yr);
                     TensorPrimitives.Multiply(yr, scale, yr);
                     TensorPrimitives.Add(yr, shift, yr);
                 }
             }
+        }
+    }
+
+    // y = relu?((y·scale + shift) + r?) element by element, each op rounded on its own (no fused multiply-add), relu
+    // as TensorPrimitives.Max(v, 0): +0 for v ≤ 0 (−0 included), NaN kept.
+    private static void AffineResidualRelu<T>(Span<T> y, T scale, T shift, ReadOnlySpan<T> r, bool relu)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        bool res = !r.IsEmpty;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            var vs = Vector512.Create(scale);
+            var vt = Vector512.Create(shift);
+            ref T py = ref MemoryMarshal.GetReference(y);
+            ref T pr = ref MemoryMarshal.GetReference(r);
+            for (; i + Vector512<T>.Count <= y.Length; i += Vector512<T>.Count)
+            {
+                var v = (Vector512.LoadUnsafe(ref py, (nuint)i) * vs) + vt;
+                if (res)
+                {
+                    v += Vector512.LoadUnsafe(ref pr, (nuint)i);
+                }
+
+                if (relu)
+                {
+                    v = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<T>.Zero), Vector512<T>.Zero, v);
+                }
+
+                v.StoreUnsafe(ref py, (nuint)i);
+            }
+        }
+
+        for (; i < y.Length; i++)
+        {
+            T v = (y[i] * scale) + shift;
+            if (res)
+            {
+                v += r[i];
+            }
+
+            y[i] = relu && v <= T.Zero ? T.Zero : v;
         }
     }
 

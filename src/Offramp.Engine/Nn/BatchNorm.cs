@@ -63,7 +63,14 @@ public abstract class BatchNorm : Module
 
     /// <summary>Normalises per channel (dim 1). Output has the input's shape.</summary>
     /// <exception cref="ArgumentException">Wrong rank or channel count.</exception>
-    public override Tensor Forward(Tensor x)
+    public override Tensor Forward(Tensor x) => ForwardAct(x, null, false);
+
+    /// <summary>
+    /// <c>relu?(Forward(x) + residual?)</c> as one op (<see cref="F.BatchNormAct"/>): the same result, forward and
+    /// backward, as this layer, <c>Tensor.Add</c> and <c>Tensor.Relu</c> one after the other, in fewer passes.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Forward"/>; or the residual's shape is not x's.</exception>
+    public Tensor ForwardAct(Tensor x, Tensor? residual, bool relu)
     {
         CheckInput(x);
         double factor = Momentum ?? 0.0;
@@ -76,7 +83,9 @@ public abstract class BatchNorm : Module
 
         // PyTorch: batch statistics in training, or when there are no running statistics to use.
         bool useBatchStats = Training || RunningMean is null;
-        return F.BatchNorm(x, RunningMean, RunningVar, Weight, Bias, useBatchStats, factor, Eps);
+        return residual is null && !relu
+            ? F.BatchNorm(x, RunningMean, RunningVar, Weight, Bias, useBatchStats, factor, Eps)
+            : F.BatchNormAct(x, RunningMean, RunningVar, Weight, Bias, useBatchStats, factor, Eps, residual, relu);
     }
 
     /// <inheritdoc/>

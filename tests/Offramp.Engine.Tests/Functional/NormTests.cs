@@ -224,7 +224,7 @@ public class NormTests
                         var variance = batchStats ? new float[c] : KernelTestData.Uniform(6, c, 0.5, 2);
                         float[] y = new float[len], dx = new float[len], rstd = new float[c], dw = new float[c], db = new float[c];
                         double[] meanR = KernelTestData.ToDouble(mean), varR = KernelTestData.ToDouble(variance);
-                        Engine.Kernels.Norm.BatchNormForward<float>(x, w, b, y, mean, variance, rstd, n, c, s, 0, c, batchStats, 1e-5f);
+                        Engine.Kernels.Norm.BatchNormForward<float>(x, w, b, y, mean, variance, rstd, n, c, s, 0, c, batchStats, 1e-5f, [], false);
                         Engine.Kernels.Norm.BatchNormBackward<float>(dy, x, w, mean, rstd, dx, dw, db, n, c, s, 0, c, batchStats);
 
                         double[] yR = new double[len], dxR = new double[len], rstdR = new double[c], dwR = new double[c], dbR = new double[c];

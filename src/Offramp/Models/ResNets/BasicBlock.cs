@@ -62,9 +62,11 @@ public sealed class BasicBlock : ResNetBlock
         CheckInput(x);
         if (Bn1.Training)
         {
-            var y = Bn1.Forward(Conv1.Forward(x)).Relu();
-            y = Bn2.Forward(Conv2.Forward(y));
-            return AddShortcut(y, x);
+            // BatchNorm, the shortcut's addition and the ReLU as one op (F.BatchNormAct: bit-identical to the
+            // three ops, forward and backward).
+            var y = Bn1.ForwardAct(Conv1.Forward(x), null, relu: true);
+            y = Conv2.Forward(y);
+            return Bn2.ForwardAct(y, TrainingShortcut(x), relu: true);
         }
 
         // Eval: each conv applies its BatchNorm, the shortcut and the ReLU to its output tiles (bit-identical).

@@ -71,10 +71,11 @@ public sealed class Bottleneck : ResNetBlock
         CheckInput(x);
         if (Bn1.Training)
         {
-            var y = Bn1.Forward(Conv1.Forward(x)).Relu();
-            y = Bn2.Forward(Conv2.Forward(y)).Relu();
-            y = Bn3.Forward(Conv3.Forward(y));
-            return AddShortcut(y, x);
+            // BatchNorm (+ the shortcut) + ReLU as one op each (F.BatchNormAct, bit-identical to the separate ops).
+            var y = Bn1.ForwardAct(Conv1.Forward(x), null, relu: true);
+            y = Bn2.ForwardAct(Conv2.Forward(y), null, relu: true);
+            y = Conv3.Forward(y);
+            return Bn3.ForwardAct(y, TrainingShortcut(x), relu: true);
         }
 
         // Eval: each conv applies its BatchNorm, the shortcut and the ReLU to its output tiles (bit-identical).
