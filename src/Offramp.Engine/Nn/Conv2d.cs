@@ -90,7 +90,8 @@ public sealed class Conv2d : Module
     /// <summary>
     /// <c>relu?(bn(this(x)) + residual?)</c>. With <paramref name="bn"/> in eval mode with running statistics this is
     /// one fused pass (<see cref="F.Conv2dNormAct"/>, bit-identical to the separate ops); in training mode it is the
-    /// modules' own forwards (batch statistics, running-stat updates).
+    /// convolution, then <see cref="BatchNorm.ForwardAct"/> (batch statistics, running-stat updates, the residual and
+    /// ReLU in BatchNorm's pass — again bit-identical to the separate ops).
     /// </summary>
     /// <param name="x">Input (N, InChannels, H, W).</param>
     /// <param name="bn">The BatchNorm that follows this convolution.</param>
@@ -109,7 +110,12 @@ public sealed class Conv2d : Module
 
         if (bn.Training || bn.RunningMean is null)
         {
-            return F.ResidualRelu(bn.Forward(Forward(x)), residual, relu);
+            // Batch statistics: the convolution, then BatchNorm with the residual and ReLU in its normalising pass
+            // (F.BatchNormAct, bit-identical to the separate ops); a residual that would broadcast takes them apart.
+            var y = Forward(x);
+            return residual is null || (Shape.Equal(residual.Shape, y.Shape) && residual.DType == y.DType)
+                ? bn.ForwardAct(y, residual, relu)
+                : F.ResidualRelu(bn.Forward(y), residual, relu);
         }
 
         if (x.Rank != 4 || x.Shape[1] != InChannels)
