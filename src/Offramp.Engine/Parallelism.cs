@@ -9,6 +9,13 @@ public static class Parallelism
 {
     private static int _threads = Math.Max(1, Environment.ProcessorCount);
 
+    // The engine's own workers (one per extra core), made on first use; null with OFFRAMP_WORKER_POOL=0 (then every
+    // parallel loop uses Parallel.For on the .NET thread pool, as before the pool existed — for comparisons).
+    private static readonly Lazy<WorkerPool?> s_pool = new(() =>
+        Environment.GetEnvironmentVariable("OFFRAMP_WORKER_POOL") == "0" || Environment.ProcessorCount < 2
+            ? null
+            : new WorkerPool(Environment.ProcessorCount - 1));
+
     /// <summary>Degree of parallelism for kernels (the CLI's <c>--threads</c>). Defaults to the core count.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Set to less than 1.</exception>
     public static int Threads
@@ -23,7 +30,10 @@ public static class Parallelism
 
     /// <summary>
     /// Runs <paramref name="body"/>(i) for i in [0, count). Runs inline when one thread is set, when
-    /// count is 1, or when <paramref name="workPerItem"/> × count is too small to pay for a thread hop.
+    /// count is 1, or when <paramref name="workPerItem"/> × count is too small to pay for a thread hop; otherwise
+    /// on the engine's <see cref="WorkerPool"/> (its workers spin briefly between kernels, so a batch-1 forward's
+    /// many small parallel loops do not each pay a thread-pool wake-up), or <c>Parallel.For</c> when the pool is
+    /// busy with another thread's loop or the call is nested in one.
     /// The body must make each i's output independent of the others.
     /// </summary>
     public static void For(int count, Action<int> body, long workPerItem = long.MaxValue)
@@ -44,9 +54,15 @@ public static class Parallelism
             return;
         }
 
+        if (s_pool.Value is { } pool && t - 1 <= pool.Size && pool.TryRun(count, body, t - 1))
+        {
+            return;
+        }
+
         var options = new ParallelOptions { MaxDegreeOfParallelism = t };
         Parallel.For(0, count, options, body);
     }
+
 
     /// <summary>Elements per chunk of <see cref="ForChunks"/>: a streaming pass over 64 Ki floats (≈ 10–30 µs)
     /// outweighs a thread hop; a multiple of 64 so SIMD blocks never straddle chunks.</summary>
