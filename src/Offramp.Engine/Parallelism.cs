@@ -63,7 +63,6 @@ public static class Parallelism
         Parallel.For(0, count, options, body);
     }
 
-
     /// <summary>Elements per chunk of <see cref="ForChunks"/>: a streaming pass over 64 Ki floats (≈ 10–30 µs)
     /// outweighs a thread hop; a multiple of 64 so SIMD blocks never straddle chunks.</summary>
     internal const int ElementGrain = 1 << 16;

@@ -154,10 +154,9 @@ public static partial class F
             }
         }
 
-        bool fused = relu || residual is not null;
-        if (fused ? Autograd.ShouldRecord(x, weight, bias, residual) : Autograd.ShouldRecord(x, weight, bias))
+        if (Autograd.ShouldRecord(x, weight, bias, residual))
         {
-            Autograd.Record(y, fused ? "batch_norm_act" : "batch_norm", fused ? [x, weight, bias, residual] : [x, weight, bias], gz =>
+            Autograd.Record(y, relu || residual is not null ? "batch_norm_act" : "batch_norm", [x, weight, bias, residual], gz =>
             {
                 // Through the ReLU (Tensor.Relu's backward, on the output) and the addition (the residual's
                 // gradient is the sum's), then BatchNorm's backward.
@@ -167,8 +166,7 @@ public static partial class F
                 var db = bias is { RequiresGrad: true } ? Tensor.Empty([c], x.DType) : null;
                 Rows.For(c, 4L * n * s, (c0, c1) => Norm.BatchNormBackward<T>(g.Data<T>(), x.Data<T>(), ReadOf(weight),
                     mean, rstd, dx.Data<T>(), WriteOf(dw), WriteOf(db), n, c, s, c0, c1, training));
-                return fused ? [x.RequiresGrad ? dx : null, dw, db, residual is { RequiresGrad: true } ? g : null]
-                    : [x.RequiresGrad ? dx : null, dw, db];
+                return [x.RequiresGrad ? dx : null, dw, db, residual is { RequiresGrad: true } ? g : null];
             });
         }
 

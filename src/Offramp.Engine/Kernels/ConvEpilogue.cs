@@ -5,9 +5,10 @@ namespace Offramp.Engine.Kernels;
 /// <summary>
 /// What an inference-mode convolution does to its output while it is still in cache: an eval-mode BatchNorm
 /// (<c>((y − mean)·scale) + shift</c> per channel), then an added residual, then ReLU — each step optional. Every step
-/// is the same TensorPrimitives call, with the same per-channel operands, that the separate ops
-/// (<see cref="Norm.BatchNormForward{T}"/> with running statistics, <c>Tensor.Add</c>, <c>Tensor.Relu</c>) make, and
-/// element-wise float arithmetic does not depend on where a slice starts, so the fused result is bit-identical to
+/// is the same element-wise operation, with the same per-channel operands and rounding, that the separate ops
+/// (<see cref="Norm.BatchNormForward{T}"/> with running statistics, <c>Tensor.Add</c>, <c>Tensor.Relu</c>) make — after
+/// a BatchNorm the rest runs in one pass (<c>Norm.AffineResidualRelu</c>, which BatchNorm's own forward uses too) —
+/// and element-wise float arithmetic does not depend on where a slice starts, so the fused result is bit-identical to
 /// running the ops one after another.
 /// </summary>
 /// <remarks>Pointers are to pinned or native memory that outlives the convolution call.</remarks>
@@ -44,9 +45,11 @@ internal readonly unsafe struct ConvEpilogue
         var y = new Span<float>(row, count);
         if (Mean != null)
         {
+            // ·scale, +shift, +residual and ReLU in one pass, as BatchNorm's own forward applies them.
             TensorPrimitives.Subtract(y, Mean[channel], y);
-            TensorPrimitives.Multiply(y, Scale[channel], y);
-            TensorPrimitives.Add(y, Shift[channel], y);
+            Norm.AffineResidualRelu(y, Scale[channel], Shift[channel],
+                Residual == null ? [] : new ReadOnlySpan<float>(Residual + offset, count), Relu);
+            return;
         }
 
         if (Residual != null)

@@ -298,7 +298,6 @@ internal static unsafe class Im2ColPanels
             return;
         }
 
-
         float* tmp = Buffer(ref t_row, (nr * kc) + Slack);
         for (int jr = 0; jr < n; jr += nr)
         {

@@ -203,8 +203,9 @@ internal static class Norm
     }
 
     // y = relu?((y·scale + shift) + r?) element by element, each op rounded on its own (no fused multiply-add), relu
-    // as TensorPrimitives.Max(v, 0): +0 for v ≤ 0 (−0 included), NaN kept.
-    private static void AffineResidualRelu<T>(Span<T> y, T scale, T shift, ReadOnlySpan<T> r, bool relu)
+    // as TensorPrimitives.Max(v, 0): +0 for v ≤ 0 (−0 included), NaN kept. Also the inference convolution's
+    // BatchNorm epilogue (ConvEpilogue.Apply).
+    internal static void AffineResidualRelu<T>(Span<T> y, T scale, T shift, ReadOnlySpan<T> r, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;

@@ -60,16 +60,8 @@ public sealed class BasicBlock : ResNetBlock
     public override Tensor Forward(Tensor x)
     {
         CheckInput(x);
-        if (Bn1.Training)
-        {
-            // BatchNorm, the shortcut's addition and the ReLU as one op (F.BatchNormAct: bit-identical to the
-            // three ops, forward and backward).
-            var y = Bn1.ForwardAct(Conv1.Forward(x), null, relu: true);
-            y = Conv2.Forward(y);
-            return Bn2.ForwardAct(y, TrainingShortcut(x), relu: true);
-        }
-
-        // Eval: each conv applies its BatchNorm, the shortcut and the ReLU to its output tiles (bit-identical).
+        // Each conv applies its BatchNorm, the shortcut and the ReLU: to its output tiles in eval mode, in
+        // BatchNorm's pass in training (F.BatchNormAct); both bit-identical to the separate ops.
         var h = Conv1.ForwardNormAct(x, Bn1, relu: true);
         return Conv2.ForwardNormAct(h, Bn2, Shortcut(x), relu: true);
     }

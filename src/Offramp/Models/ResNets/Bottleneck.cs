@@ -69,16 +69,8 @@ public sealed class Bottleneck : ResNetBlock
     public override Tensor Forward(Tensor x)
     {
         CheckInput(x);
-        if (Bn1.Training)
-        {
-            // BatchNorm (+ the shortcut) + ReLU as one op each (F.BatchNormAct, bit-identical to the separate ops).
-            var y = Bn1.ForwardAct(Conv1.Forward(x), null, relu: true);
-            y = Bn2.ForwardAct(Conv2.Forward(y), null, relu: true);
-            y = Conv3.Forward(y);
-            return Bn3.ForwardAct(y, TrainingShortcut(x), relu: true);
-        }
-
-        // Eval: each conv applies its BatchNorm, the shortcut and the ReLU to its output tiles (bit-identical).
+        // Each conv applies its BatchNorm, the shortcut and the ReLU: to its output tiles in eval mode, in
+        // BatchNorm's pass in training (F.BatchNormAct); both bit-identical to the separate ops.
         var h = Conv1.ForwardNormAct(x, Bn1, relu: true);
         h = Conv2.ForwardNormAct(h, Bn2, relu: true);
         return Conv3.ForwardNormAct(h, Bn3, Shortcut(x), relu: true);

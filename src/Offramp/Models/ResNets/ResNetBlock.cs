@@ -89,9 +89,6 @@ public abstract class ResNetBlock : Module
     private protected Tensor Shortcut(Tensor x) =>
         Downsample is null ? x : ((Conv2d)Downsample[0]).ForwardNormAct(x, (BatchNorm2d)Downsample[1]);
 
-    /// <summary>The shortcut as separate modules (training: the downsample's BatchNorm uses batch statistics).</summary>
-    private protected Tensor TrainingShortcut(Tensor x) => Downsample is null ? x : Downsample.Forward(x);
-
     /// <summary>Throws unless <paramref name="x"/> is (N, <see cref="InChannels"/>, H, W).</summary>
     private protected void CheckInput(Tensor x)
     {
