@@ -24,10 +24,16 @@ public static class AttentionQuickBench
         }
 
         Console.WriteLine($"threads {Parallelism.Threads}; GFLOP/s and GB/s by process CPU time (wall in brackets)");
-        Console.WriteLine($"{"attention (B, Lq, Lk, H, D)",-34} {"fused f",12} {"old f",12} {"fused f+b",12} {"old f+b",12} {"ref f",8}");
+        Console.WriteLine($"{"attention (B, Lq, Lk, H, D)",-34} {"fused f",12} {"gemm f",12} {"old f",12} {"fused f+b",12} {"old f+b",12} {"ref f",8}");
         foreach (var (b, lq, lk, h, d) in new[] { (1, 50, 50, 3, 64), (64, 50, 50, 3, 64), (64, 16, 49, 4, 32), (64, 65, 65, 3, 64) })
         {
             Attention(b, lq, lk, h, d);
+        }
+
+        Console.WriteLine($"{"one head's kernel (Lq, Lk, D)",-34} {"avx512 µs",12} {"gemm µs",12} {"GFLOP/s",12}");
+        foreach (var (lq, lk, d) in new[] { (50, 50, 64), (65, 65, 64), (16, 49, 32), (65, 65, 16) })
+        {
+            Kernel(lq, lk, d);
         }
 
         Console.WriteLine($"{"memory-bound op (elements)",-34} {"GB/s fwd",12} {"GB/s f+b",12}");
@@ -61,6 +67,13 @@ public static class AttentionQuickBench
             return $"{work / t.Cpu / 1e9,5:F1} [{work / t.Wall / 1e9,4:F0}]";
         }
 
+        // The fused attention with the general GEMM path instead of the AVX-512 kernel (AttentionAvx512).
+        string FwdGemm()
+        {
+            using var gemmPath = Engine.Kernels.AttentionAvx512.Disable();
+            return Fwd(Fused, flops);
+        }
+
         string FwdBwd(Func<Tensor, Tensor, Tensor> f, double work)
         {
             var t = QuickBench.Time(() =>
@@ -80,8 +93,36 @@ public static class AttentionQuickBench
         var p = new float[lq * lk];
         var o = new float[lq * d];
         var r = QuickBench.Time(() => AttentionReference.Forward<float>(qd, kd, vd, [], 0, 0, 0, [], p, o, lq, lk, d, d, 1f), 0.1);
-        Console.WriteLine($"{$"({b}, {lq}, {lk}, {h}, {d})",-34} {Fwd(Fused, flops),12} {Fwd(Old, flops),12} " +
+        Console.WriteLine($"{$"({b}, {lq}, {lk}, {h}, {d})",-34} {Fwd(Fused, flops),12} {FwdGemm(),12} {Fwd(Old, flops),12} " +
             $"{FwdBwd(Fused, 3 * flops),12} {FwdBwd(Old, 3 * flops),12} {flops / (b * h) / r.Cpu / 1e9,8:F2}");
+    }
+
+    // Kernels.Attention.Forward on one head (single thread, contiguous operands): the AVX-512 kernel against the
+    // general GEMM path.
+    private static void Kernel(int lq, int lk, int d)
+    {
+        var q = KernelData(1, lq * d);
+        var k = KernelData(2, lk * d);
+        var v = KernelData(3, lk * d);
+        var p = new float[lq * lk];
+        var o = new float[lq * d];
+        float scale = 1 / MathF.Sqrt(d);
+        void Run() => Engine.Kernels.Attention.Forward<float>(q, k, v, [], 0, 0, 0, [], p, o, lq, lk, d, d, scale);
+        var fast = QuickBench.Time(Run, 0.2);
+        QuickBench.Timing gemm;
+        using (Engine.Kernels.AttentionAvx512.Disable())
+        {
+            gemm = QuickBench.Time(Run, 0.2);
+        }
+
+        double flops = 4.0 * lq * lk * d;
+        Console.WriteLine($"{$"({lq}, {lk}, {d})",-34} {fast.Cpu * 1e6,12:F2} {gemm.Cpu * 1e6,12:F2} {flops / fast.Cpu / 1e9,12:F1}");
+    }
+
+    private static float[] KernelData(int seed, int n)
+    {
+        var rng = new Rng((ulong)seed);
+        return Tensor.Randn(rng, [n]).Data<float>().ToArray();
     }
 
     private static void MemoryBound(int rows, int d)

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Offramp.Engine.Kernels;
 
@@ -6,7 +8,8 @@ namespace Offramp.Engine.Kernels;
 /// Scaled dot-product attention for one (batch, head) pair, forward and backward, fused: the two products of each
 /// pass are GEMMs (<see cref="GemmDispatch"/>, single-threaded — the caller threads over heads) and the softmax
 /// runs on the one (Lq, Lk) score matrix of this head in between. The softmax weights P are kept for the backward
-/// instead of being recomputed.
+/// instead of being recomputed. The float32 forward of heads whose widths are multiples of 16 (every transformer
+/// here) runs <see cref="AttentionAvx512"/> instead, register-blocked without packing.
 /// </summary>
 /// <remarks>
 /// Every operand has its own row stride (leading dimension), so a head can be read straight out of a token-major
@@ -27,6 +30,14 @@ internal static class Attention
         Span<T> p, Span<T> o, int ldo, int lq, int lk, int d, int dv, T scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && AttentionAvx512.Applies(d, dv))
+        {
+            AttentionAvx512.Forward(F32(q), ldq, F32(k), ldk, F32(v), ldv, F32(bias), biasOffset, biasRowStride,
+                biasColStride, F32(mask), MemoryMarshal.Cast<T, float>(p), MemoryMarshal.Cast<T, float>(o), ldo, lq, lk, d, dv,
+                Unsafe.As<T, float>(ref scale));
+            return;
+        }
+
         GemmDispatch.Gemm(false, true, lq, lk, d, scale, q, ldq, k, ldk, T.Zero, p, lk, parallel: false);
         for (int i = 0; i < lq; i++)
         {
@@ -104,6 +115,9 @@ internal static class Attention
         int lq, int lk, int d, int dvDim, T scale)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Backward(q, d, k, d, v, dvDim, p, mask, dO, dvDim, dq, d, dk, d, dv, dvDim, ds, lq, lk, d, dvDim, scale);
+
+    private static ReadOnlySpan<float> F32<T>(ReadOnlySpan<T> s)
+        where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
 
     // pi += bias row (element j at bias[b0 + j·colStride]).
     private static void AddBiasRow<T>(Span<T> pi, ReadOnlySpan<T> bias, int b0, int colStride)

@@ -137,7 +137,7 @@ public class AttentionTests
         {
             foreach (int lk in sizes)
             {
-                foreach (int d in new[] { 1, 8, 17, 33 })
+                foreach (int d in new[] { 1, 8, 16, 17, 33, 64 }) // 16 and 64: the AVX-512 forward
                 {
                     foreach (int mode in new[] { 0, 1, 2 })
                     {

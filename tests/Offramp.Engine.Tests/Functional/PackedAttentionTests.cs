@@ -12,7 +12,12 @@ public class PackedAttentionTests
     [Fact]
     public void AttentionKernel_StridedOperands_MatchesReferenceAndStaysInItsColumns()
     {
-        foreach (var (lq, lk, d, pad) in new[] { (1, 1, 1, 1), (3, 7, 5, 2), (17, 5, 33, 3), (50, 50, 64, 7), (9, 31, 16, 0) })
+        foreach (var (lq, lk, d, pad) in new[]
+        {
+            (1, 1, 1, 1), (3, 7, 5, 2), (17, 5, 33, 3), (50, 50, 64, 7), (9, 31, 16, 0),
+            // head widths that are multiples of 16 take the AVX-512 path: row tails of 1–3, column tails of 1–3 vectors
+            (65, 65, 64, 5), (1, 65, 32, 3), (4, 1, 16, 1), (7, 17, 48, 0), (6, 80, 64, 2), (16, 16, 16, 16), (11, 129, 80, 1),
+        })
         {
             foreach (int mode in new[] { 0, 1, 2 })
             {
