@@ -10,7 +10,7 @@ namespace Offramp.Engine.Kernels;
 /// for head widths that are multiples of 16, with AVX-512 register blocking instead of two calls of the general GEMM.
 /// A transformer head is small (tens of tokens, D = 32…64), so the GEMM's packing of both operands, its k blocking
 /// and its edge tiles cost as much as the arithmetic; here Kᵀ is copied once into a zero-padded (D, Lk16) panel
-/// (Lk16 = Lk rounded up to 16) that stays in L1, Q is read in place (one broadcast per element), and V's rows are
+/// (Lk16 = Lk rounded up to 16, stored in 64- and 16-column blocks) that stays in L1 for these sizes, Q is read in place (one broadcast per element), and V's rows are
 /// read in place too, as P·V's B operand needs no packing when Dv is a multiple of 16.
 /// </summary>
 /// <remarks>
@@ -56,19 +56,28 @@ internal static unsafe class AttentionAvx512
         {
             fixed (float* pq = q, pk = k, pv = v, pp = p, po = o, pkt = kt)
             {
-                // Kᵀ panel: kt[c·lk16 + j] = k[j, c], zero for j ≥ lk.
-                for (int j = 0; j < lk; j++)
+                // Kᵀ panel in column blocks (64 wide, then 16 wide for the rest): column j of block j0 (width w) and
+                // row c at kt[j0·d + c·w + (j − j0)]; zero for j ≥ lk. Blocks keep the tiles' loads 256 or 64 bytes
+                // apart (a dense (D, Lk) panel puts them Lk·4 bytes apart: with Lk = 1024 every row of a tile would fall
+                // in one L1 set).
+                for (int j = 0; j < lk16; j++)
                 {
-                    float* kr = pk + (j * (nint)ldk);
-                    for (int c = 0; c < d; c++)
+                    float* col = Column(pkt, j, lk16, d, out int w);
+                    if (j < lk)
                     {
-                        pkt[(c * lk16) + j] = kr[c];
+                        float* kr = pk + (j * (nint)ldk);
+                        for (int c = 0; c < d; c++)
+                        {
+                            col[c * w] = kr[c];
+                        }
                     }
-                }
-
-                for (int c = 0; c < d; c++)
-                {
-                    new Span<float>(pkt + (c * lk16) + lk, lk16 - lk).Clear();
+                    else
+                    {
+                        for (int c = 0; c < d; c++)
+                        {
+                            col[c * w] = 0;
+                        }
+                    }
                 }
 
                 // Scores, 4 rows at a time into a (4, lk16) scratch after the panel, then bias and softmax into P.
@@ -90,7 +99,6 @@ internal static unsafe class AttentionAvx512
                     }
                 }
 
-                float* w = pp;
                 if (pm is not null)
                 {
                     TensorPrimitives.Multiply(p[..(lq * lk)], mask[..(lq * lk)], pm.AsSpan(0, lq * lk));
@@ -101,7 +109,7 @@ internal static unsafe class AttentionAvx512
                 }
                 else
                 {
-                    Values(w, lk, lq, pv, ldv, dv, po, ldo);
+                    Values(pp, lk, lq, pv, ldv, dv, po, ldo);
                 }
             }
         }
@@ -130,8 +138,8 @@ internal static unsafe class AttentionAvx512
                 Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
                 Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
                 Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
-                float* b = kt + j;
-                for (int c = 0; c < d; c++, b += lk16)
+                float* b = kt + (j * (nint)d);
+                for (int c = 0; c < d; c++, b += 64)
                 {
                     var b0 = Vector512.Load(b);
                     var b1 = Vector512.Load(b + 16);
@@ -184,8 +192,8 @@ internal static unsafe class AttentionAvx512
             for (; j < lk16; j += 16)
             {
                 Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                float* b = kt + j;
-                for (int c = 0; c < d; c++, b += lk16)
+                float* b = kt + (j * (nint)d);
+                for (int c = 0; c < d; c++, b += 16)
                 {
                     var bv = Vector512.Load(b);
                     a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(q0[c]), bv, a0);
@@ -209,8 +217,8 @@ internal static unsafe class AttentionAvx512
             for (j = 0; j < lk16; j += 16)
             {
                 Vector512<float> a = default;
-                float* b = kt + j;
-                for (int c = 0; c < d; c++, b += lk16)
+                float* b = Column(kt, j, lk16, d, out int w);
+                for (int c = 0; c < d; c++, b += w)
                 {
                     a = Avx512F.FusedMultiplyAdd(Vector512.Create(qr[c]), Vector512.Load(b), a);
                 }
@@ -218,6 +226,21 @@ internal static unsafe class AttentionAvx512
                 (a * sc).Store(s + (r * lk16) + j);
             }
         }
+    }
+
+    // Column j's row 0 in the blocked Kᵀ panel, and its block's width (the row stride).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* Column(float* kt, int j, int lk16, int d, out int width)
+    {
+        int j64 = lk16 & ~63;
+        if (j < j64)
+        {
+            width = 64;
+            return kt + ((j & ~63) * (nint)d) + (j & 63);
+        }
+
+        width = 16;
+        return kt + ((j & ~15) * (nint)d) + (j & 15);
     }
 
     // o[i, 0..dv) = Σ_j w[i, j]·v[j, ·] for i < lq; w dense (lq, lk), v rows ldv apart, o rows ldo apart.

@@ -17,6 +17,7 @@ public class PackedAttentionTests
             (1, 1, 1, 1), (3, 7, 5, 2), (17, 5, 33, 3), (50, 50, 64, 7), (9, 31, 16, 0),
             // head widths that are multiples of 16 take the AVX-512 path: row tails of 1–3, column tails of 1–3 vectors
             (65, 65, 64, 5), (1, 65, 32, 3), (4, 1, 16, 1), (7, 17, 48, 0), (6, 80, 64, 2), (16, 16, 16, 16), (11, 129, 80, 1),
+            (16, 1024, 32, 1), (5, 200, 16, 0), (3, 64, 32, 2), // long key sequences: several 64-column blocks of Kᵀ
         })
         {
             foreach (int mode in new[] { 0, 1, 2 })
