@@ -120,7 +120,7 @@ internal static class Attention
         where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
 
     // pi += bias row (element j at bias[b0 + j·colStride]).
-    private static void AddBiasRow<T>(Span<T> pi, ReadOnlySpan<T> bias, int b0, int colStride)
+    internal static void AddBiasRow<T>(Span<T> pi, ReadOnlySpan<T> bias, int b0, int colStride)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (colStride == 1)

@@ -14,7 +14,8 @@ namespace Offramp.Engine.Kernels;
 /// read in place too, as P·V's B operand needs no packing when Dv is a multiple of 16.
 /// </summary>
 /// <remarks>
-/// Tiles are 4 query rows × 64 columns (16 accumulators), with 4 × 16 and 1-row tails. Each score is summed over
+/// Tiles are 4 query rows × 64 columns (16 accumulators), with 4 × 16 and 1-row tails. The two products' 4 × 64 tiles
+/// are written out in full, not shared through a helper: 16 accumulators only stay in registers as locals. Each score is summed over
 /// d = 0..D−1 in order and each output over j = 0..Lk−1 in order: the results depend on the shapes alone, never on
 /// the thread count. Same function as <see cref="Attention"/>'s general path, up to float rounding (tests compare
 /// both with the float64 reference, <c>Reference.AttentionReference</c>).
@@ -92,7 +93,7 @@ internal static unsafe class AttentionAvx512
                         float* si = s + (r * lk16);
                         if (!bias.IsEmpty)
                         {
-                            AddBiasRow(new Span<float>(si, lk), bias, biasOffset + (i * biasRowStride), biasColStride);
+                            Attention.AddBiasRow(new Span<float>(si, lk), bias, biasOffset + (i * biasRowStride), biasColStride);
                         }
 
                         SoftmaxRow(si, lk, lk16, pp + (i * (nint)lk));
@@ -412,25 +413,5 @@ internal static unsafe class AttentionAvx512
         q = Vector128.Max(q, Vector128.Shuffle(q, Vector128.Create(2, 3, 0, 1)));
         q = Vector128.Max(q, Vector128.Shuffle(q, Vector128.Create(1, 0, 3, 2)));
         return q.ToScalar();
-    }
-
-    // pi += bias row (element j at bias[b0 + j·colStride]).
-    private static void AddBiasRow(Span<float> pi, ReadOnlySpan<float> bias, int b0, int colStride)
-    {
-        if (colStride == 1)
-        {
-            TensorPrimitives.Add(pi, bias.Slice(b0, pi.Length), pi);
-        }
-        else if (colStride == 0)
-        {
-            TensorPrimitives.Add(pi, bias[b0], pi);
-        }
-        else
-        {
-            for (int j = 0; j < pi.Length; j++)
-            {
-                pi[j] += bias[b0 + (j * colStride)];
-            }
-        }
     }
 }
