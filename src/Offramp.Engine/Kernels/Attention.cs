@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using static Offramp.Engine.Kernels.SpanCast;
 
 namespace Offramp.Engine.Kernels;
 
@@ -33,7 +33,7 @@ internal static class Attention
         if (typeof(T) == typeof(float) && AttentionAvx512.Applies(d, dv))
         {
             AttentionAvx512.Forward(F32(q), ldq, F32(k), ldk, F32(v), ldv, F32(bias), biasOffset, biasRowStride,
-                biasColStride, F32(mask), MemoryMarshal.Cast<T, float>(p), MemoryMarshal.Cast<T, float>(o), ldo, lq, lk, d, dv,
+                biasColStride, F32(mask), F32(p), F32(o), ldo, lq, lk, d, dv,
                 Unsafe.As<T, float>(ref scale));
             return;
         }
@@ -115,9 +115,6 @@ internal static class Attention
         int lq, int lk, int d, int dvDim, T scale)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Backward(q, d, k, d, v, dvDim, p, mask, dO, dvDim, dq, d, dk, d, dv, dvDim, ds, lq, lk, d, dvDim, scale);
-
-    private static ReadOnlySpan<float> F32<T>(ReadOnlySpan<T> s)
-        where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
 
     // pi += bias row (element j at bias[b0 + j·colStride]).
     internal static void AddBiasRow<T>(Span<T> pi, ReadOnlySpan<T> bias, int b0, int colStride)

@@ -10,14 +10,14 @@ namespace Offramp.Engine.Kernels;
 /// for head widths that are multiples of 16, with AVX-512 register blocking instead of two calls of the general GEMM.
 /// A transformer head is small (tens of tokens, D = 32…64), so the GEMM's packing of both operands, its k blocking
 /// and its edge tiles cost as much as the arithmetic; here Kᵀ is copied once into a zero-padded (D, Lk16) panel
-/// (Lk16 = Lk rounded up to 16, stored in 64- and 16-column blocks) that stays in L1 for these sizes, Q is read in place (one broadcast per element), and V's rows are
-/// read in place too, as P·V's B operand needs no packing when Dv is a multiple of 16.
+/// (Lk16 = Lk rounded up to 16, stored in 64- and 16-column blocks) that stays in L1 for these sizes, Q is read in
+/// place (one broadcast per element), and V's rows are read in place too, as P·V's B operand needs no packing when
+/// Dv is a multiple of 16.
 /// </summary>
 /// <remarks>
-/// Tiles are 4 query rows × 64 columns (16 accumulators), with 4 × 16 and 1-row tails. The two products' 4 × 64 tiles
-/// are written out in full, not shared through a helper: 16 accumulators only stay in registers as locals. Each score is summed over
-/// d = 0..D−1 in order and each output over j = 0..Lk−1 in order: the results depend on the shapes alone, never on
-/// the thread count. Same function as <see cref="Attention"/>'s general path, up to float rounding (tests compare
+/// Both products run the same register tiles: 4 rows × 64 columns (16 accumulators), with 4 × 16 and 1 × 16 tails.
+/// Each score is summed over d = 0..D−1 in order and each output over j = 0..Lk−1 in order: the results depend on the
+/// shapes alone, never on the thread count. Same function as <see cref="Attention"/>'s general path, up to float rounding (tests compare
 /// both with the float64 reference, <c>Reference.AttentionReference</c>).
 /// </remarks>
 internal static unsafe class AttentionAvx512
@@ -124,89 +124,23 @@ internal static unsafe class AttentionAvx512
         }
     }
 
-    // s[r, 0..lk16) = scale · Σ_c q[r, c]·kt[c, ·] for r < rows (≤ 4); q rows ldq apart.
+    // s[r, 0..lk16) = scale · Σ_c q[r, c]·kt[c, ·] for r < rows (≤ 4); q rows ldq apart, s rows lk16 apart.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scores(float* q, int ldq, int rows, float* kt, int lk16, int d, float* s, float scale)
     {
         var sc = Vector512.Create(scale);
-        int j = 0;
         if (rows == 4)
         {
             float* q0 = q, q1 = q + ldq, q2 = q + (2 * (nint)ldq), q3 = q + (3 * (nint)ldq);
+            int j = 0;
             for (; j + 64 <= lk16; j += 64)
             {
-                Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
-                Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
-                Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
-                Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
-                float* b = kt + (j * (nint)d);
-                for (int c = 0; c < d; c++, b += 64)
-                {
-                    var b0 = Vector512.Load(b);
-                    var b1 = Vector512.Load(b + 16);
-                    var b2 = Vector512.Load(b + 32);
-                    var b3 = Vector512.Load(b + 48);
-                    var x = Vector512.Create(q0[c]);
-                    a00 = Avx512F.FusedMultiplyAdd(x, b0, a00);
-                    a01 = Avx512F.FusedMultiplyAdd(x, b1, a01);
-                    a02 = Avx512F.FusedMultiplyAdd(x, b2, a02);
-                    a03 = Avx512F.FusedMultiplyAdd(x, b3, a03);
-                    x = Vector512.Create(q1[c]);
-                    a10 = Avx512F.FusedMultiplyAdd(x, b0, a10);
-                    a11 = Avx512F.FusedMultiplyAdd(x, b1, a11);
-                    a12 = Avx512F.FusedMultiplyAdd(x, b2, a12);
-                    a13 = Avx512F.FusedMultiplyAdd(x, b3, a13);
-                    x = Vector512.Create(q2[c]);
-                    a20 = Avx512F.FusedMultiplyAdd(x, b0, a20);
-                    a21 = Avx512F.FusedMultiplyAdd(x, b1, a21);
-                    a22 = Avx512F.FusedMultiplyAdd(x, b2, a22);
-                    a23 = Avx512F.FusedMultiplyAdd(x, b3, a23);
-                    x = Vector512.Create(q3[c]);
-                    a30 = Avx512F.FusedMultiplyAdd(x, b0, a30);
-                    a31 = Avx512F.FusedMultiplyAdd(x, b1, a31);
-                    a32 = Avx512F.FusedMultiplyAdd(x, b2, a32);
-                    a33 = Avx512F.FusedMultiplyAdd(x, b3, a33);
-                }
-
-                float* o = s + j;
-                (a00 * sc).Store(o);
-                (a01 * sc).Store(o + 16);
-                (a02 * sc).Store(o + 32);
-                (a03 * sc).Store(o + 48);
-                o += lk16;
-                (a10 * sc).Store(o);
-                (a11 * sc).Store(o + 16);
-                (a12 * sc).Store(o + 32);
-                (a13 * sc).Store(o + 48);
-                o += lk16;
-                (a20 * sc).Store(o);
-                (a21 * sc).Store(o + 16);
-                (a22 * sc).Store(o + 32);
-                (a23 * sc).Store(o + 48);
-                o += lk16;
-                (a30 * sc).Store(o);
-                (a31 * sc).Store(o + 16);
-                (a32 * sc).Store(o + 32);
-                (a33 * sc).Store(o + 48);
+                Tile4x64(q0, q1, q2, q3, kt + (j * (nint)d), 64, d, s + j, lk16, sc);
             }
 
             for (; j < lk16; j += 16)
             {
-                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                float* b = kt + (j * (nint)d);
-                for (int c = 0; c < d; c++, b += 16)
-                {
-                    var bv = Vector512.Load(b);
-                    a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(q0[c]), bv, a0);
-                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(q1[c]), bv, a1);
-                    a2 = Avx512F.FusedMultiplyAdd(Vector512.Create(q2[c]), bv, a2);
-                    a3 = Avx512F.FusedMultiplyAdd(Vector512.Create(q3[c]), bv, a3);
-                }
-
-                (a0 * sc).Store(s + j);
-                (a1 * sc).Store(s + lk16 + j);
-                (a2 * sc).Store(s + (2 * lk16) + j);
-                (a3 * sc).Store(s + (3 * lk16) + j);
+                Tile4x16(q0, q1, q2, q3, kt + (j * (nint)d), 16, d, s + j, lk16, sc);
             }
 
             return;
@@ -214,17 +148,10 @@ internal static unsafe class AttentionAvx512
 
         for (int r = 0; r < rows; r++)
         {
-            float* qr = q + (r * (nint)ldq);
-            for (j = 0; j < lk16; j += 16)
+            for (int j = 0; j < lk16; j += 16)
             {
-                Vector512<float> a = default;
                 float* b = Column(kt, j, lk16, d, out int w);
-                for (int c = 0; c < d; c++, b += w)
-                {
-                    a = Avx512F.FusedMultiplyAdd(Vector512.Create(qr[c]), Vector512.Load(b), a);
-                }
-
-                (a * sc).Store(s + (r * lk16) + j);
+                Tile1x16(q + (r * (nint)ldq), b, w, d, s + (r * lk16) + j, sc);
             }
         }
     }
@@ -248,105 +175,125 @@ internal static unsafe class AttentionAvx512
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Values(float* w, int lk, int lq, float* v, int ldv, int dv, float* o, int ldo)
     {
+        var one = Vector512<float>.One;
         int i = 0;
         for (; i + 4 <= lq; i += 4)
         {
             float* w0 = w + (i * (nint)lk), w1 = w0 + lk, w2 = w1 + lk, w3 = w2 + lk;
-            float* or0 = o + (i * (nint)ldo);
+            float* oi = o + (i * (nint)ldo);
             int c = 0;
             for (; c + 64 <= dv; c += 64)
             {
-                Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
-                Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
-                Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
-                Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
-                float* b = v + c;
-                for (int j = 0; j < lk; j++, b += ldv)
-                {
-                    var b0 = Vector512.Load(b);
-                    var b1 = Vector512.Load(b + 16);
-                    var b2 = Vector512.Load(b + 32);
-                    var b3 = Vector512.Load(b + 48);
-                    var x = Vector512.Create(w0[j]);
-                    a00 = Avx512F.FusedMultiplyAdd(x, b0, a00);
-                    a01 = Avx512F.FusedMultiplyAdd(x, b1, a01);
-                    a02 = Avx512F.FusedMultiplyAdd(x, b2, a02);
-                    a03 = Avx512F.FusedMultiplyAdd(x, b3, a03);
-                    x = Vector512.Create(w1[j]);
-                    a10 = Avx512F.FusedMultiplyAdd(x, b0, a10);
-                    a11 = Avx512F.FusedMultiplyAdd(x, b1, a11);
-                    a12 = Avx512F.FusedMultiplyAdd(x, b2, a12);
-                    a13 = Avx512F.FusedMultiplyAdd(x, b3, a13);
-                    x = Vector512.Create(w2[j]);
-                    a20 = Avx512F.FusedMultiplyAdd(x, b0, a20);
-                    a21 = Avx512F.FusedMultiplyAdd(x, b1, a21);
-                    a22 = Avx512F.FusedMultiplyAdd(x, b2, a22);
-                    a23 = Avx512F.FusedMultiplyAdd(x, b3, a23);
-                    x = Vector512.Create(w3[j]);
-                    a30 = Avx512F.FusedMultiplyAdd(x, b0, a30);
-                    a31 = Avx512F.FusedMultiplyAdd(x, b1, a31);
-                    a32 = Avx512F.FusedMultiplyAdd(x, b2, a32);
-                    a33 = Avx512F.FusedMultiplyAdd(x, b3, a33);
-                }
-
-                float* r = or0 + c;
-                a00.Store(r);
-                a01.Store(r + 16);
-                a02.Store(r + 32);
-                a03.Store(r + 48);
-                r += ldo;
-                a10.Store(r);
-                a11.Store(r + 16);
-                a12.Store(r + 32);
-                a13.Store(r + 48);
-                r += ldo;
-                a20.Store(r);
-                a21.Store(r + 16);
-                a22.Store(r + 32);
-                a23.Store(r + 48);
-                r += ldo;
-                a30.Store(r);
-                a31.Store(r + 16);
-                a32.Store(r + 32);
-                a33.Store(r + 48);
+                Tile4x64(w0, w1, w2, w3, v + c, ldv, lk, oi + c, ldo, one);
             }
 
             for (; c < dv; c += 16)
             {
-                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                float* b = v + c;
-                for (int j = 0; j < lk; j++, b += ldv)
-                {
-                    var bv = Vector512.Load(b);
-                    a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(w0[j]), bv, a0);
-                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(w1[j]), bv, a1);
-                    a2 = Avx512F.FusedMultiplyAdd(Vector512.Create(w2[j]), bv, a2);
-                    a3 = Avx512F.FusedMultiplyAdd(Vector512.Create(w3[j]), bv, a3);
-                }
-
-                a0.Store(or0 + c);
-                a1.Store(or0 + ldo + c);
-                a2.Store(or0 + (2 * (nint)ldo) + c);
-                a3.Store(or0 + (3 * (nint)ldo) + c);
+                Tile4x16(w0, w1, w2, w3, v + c, ldv, lk, oi + c, ldo, one);
             }
         }
 
         for (; i < lq; i++)
         {
-            float* wi = w + (i * (nint)lk);
-            float* oi = o + (i * (nint)ldo);
             for (int c = 0; c < dv; c += 16)
             {
-                Vector512<float> a = default;
-                float* b = v + c;
-                for (int j = 0; j < lk; j++, b += ldv)
-                {
-                    a = Avx512F.FusedMultiplyAdd(Vector512.Create(wi[j]), Vector512.Load(b), a);
-                }
-
-                a.Store(oi + c);
+                Tile1x16(w + (i * (nint)lk), v + c, ldv, lk, o + (i * (nint)ldo) + c, one);
             }
         }
+    }
+
+    // The register tiles both products share: C[r, 0..cols) = scale · Σ_t a_r[t]·B[t, 0..cols) for t = 0..depth−1 in
+    // order, rows a0..a3 contiguous along t (one broadcast per element), B rows ldb apart, C rows ldc apart. The scores
+    // pass their scale; P·V passes 1 (an exact multiply).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile4x64(float* a0, float* a1, float* a2, float* a3, float* b, nint ldb, int depth, float* c,
+        nint ldc, Vector512<float> scale)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        for (int t = 0; t < depth; t++, b += ldb)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var x = Vector512.Create(a0[t]);
+            c00 = Avx512F.FusedMultiplyAdd(x, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(x, b2, c02);
+            c03 = Avx512F.FusedMultiplyAdd(x, b3, c03);
+            x = Vector512.Create(a1[t]);
+            c10 = Avx512F.FusedMultiplyAdd(x, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            c12 = Avx512F.FusedMultiplyAdd(x, b2, c12);
+            c13 = Avx512F.FusedMultiplyAdd(x, b3, c13);
+            x = Vector512.Create(a2[t]);
+            c20 = Avx512F.FusedMultiplyAdd(x, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            c22 = Avx512F.FusedMultiplyAdd(x, b2, c22);
+            c23 = Avx512F.FusedMultiplyAdd(x, b3, c23);
+            x = Vector512.Create(a3[t]);
+            c30 = Avx512F.FusedMultiplyAdd(x, b0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            c32 = Avx512F.FusedMultiplyAdd(x, b2, c32);
+            c33 = Avx512F.FusedMultiplyAdd(x, b3, c33);
+        }
+
+        (c00 * scale).Store(c);
+        (c01 * scale).Store(c + 16);
+        (c02 * scale).Store(c + 32);
+        (c03 * scale).Store(c + 48);
+        c += ldc;
+        (c10 * scale).Store(c);
+        (c11 * scale).Store(c + 16);
+        (c12 * scale).Store(c + 32);
+        (c13 * scale).Store(c + 48);
+        c += ldc;
+        (c20 * scale).Store(c);
+        (c21 * scale).Store(c + 16);
+        (c22 * scale).Store(c + 32);
+        (c23 * scale).Store(c + 48);
+        c += ldc;
+        (c30 * scale).Store(c);
+        (c31 * scale).Store(c + 16);
+        (c32 * scale).Store(c + 32);
+        (c33 * scale).Store(c + 48);
+    }
+
+    // Tile4x64 for 16 columns.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile4x16(float* a0, float* a1, float* a2, float* a3, float* b, nint ldb, int depth, float* c,
+        nint ldc, Vector512<float> scale)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        for (int t = 0; t < depth; t++, b += ldb)
+        {
+            var bv = Vector512.Load(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[t]), bv, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[t]), bv, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[t]), bv, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[t]), bv, c3);
+        }
+
+        (c0 * scale).Store(c);
+        (c1 * scale).Store(c + ldc);
+        (c2 * scale).Store(c + (2 * ldc));
+        (c3 * scale).Store(c + (3 * ldc));
+    }
+
+    // Tile4x64 for one row and 16 columns.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile1x16(float* a, float* b, nint ldb, int depth, float* c, Vector512<float> scale)
+    {
+        Vector512<float> acc = default;
+        for (int t = 0; t < depth; t++, b += ldb)
+        {
+            acc = Avx512F.FusedMultiplyAdd(Vector512.Create(a[t]), Vector512.Load(b), acc);
+        }
+
+        (acc * scale).Store(c);
     }
 
     // p[0..lk) = softmax(s[0..lk)), max-subtracted, as Softmax.Row computes it (exp(x − max) / Σ); s is lk16 long

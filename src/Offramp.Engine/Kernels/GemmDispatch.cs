@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Offramp.Engine.Kernels.Reference;
 
 namespace Offramp.Engine.Kernels;
@@ -17,8 +16,8 @@ internal static class GemmDispatch
     {
         if (typeof(T) == typeof(float))
         {
-            Kernels.Gemm.Sgemm(transA, transB, m, n, k, Unsafe.As<T, float>(ref alpha), AsFloat(a), lda, AsFloat(b), ldb,
-                Unsafe.As<T, float>(ref beta), MemoryMarshal.Cast<T, float>(c), ldc, parallel);
+            Kernels.Gemm.Sgemm(transA, transB, m, n, k, Unsafe.As<T, float>(ref alpha), SpanCast.F32(a), lda, SpanCast.F32(b), ldb,
+                Unsafe.As<T, float>(ref beta), SpanCast.F32(c), ldc, parallel);
         }
         else
         {
@@ -34,15 +33,12 @@ internal static class GemmDispatch
     {
         if (typeof(T) == typeof(float))
         {
-            Kernels.Gemm.SgemmBatched(transA, transB, m, n, k, Unsafe.As<T, float>(ref alpha), AsFloat(a), lda, offA,
-                AsFloat(b), ldb, offB, Unsafe.As<T, float>(ref beta), MemoryMarshal.Cast<T, float>(c), ldc, offC);
+            Kernels.Gemm.SgemmBatched(transA, transB, m, n, k, Unsafe.As<T, float>(ref alpha), SpanCast.F32(a), lda, offA,
+                SpanCast.F32(b), ldb, offB, Unsafe.As<T, float>(ref beta), SpanCast.F32(c), ldc, offC);
         }
         else
         {
             GemmReference.GemmBatched(transA, transB, m, n, k, alpha, a, lda, offA, b, ldb, offB, beta, c, ldc, offC);
         }
     }
-
-    private static ReadOnlySpan<float> AsFloat<T>(ReadOnlySpan<T> s)
-        where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using static Offramp.Engine.Kernels.SpanCast;
 
 namespace Offramp.Engine.Kernels;
 
@@ -11,12 +12,6 @@ namespace Offramp.Engine.Kernels;
 /// </summary>
 internal static class Norm
 {
-    private static ReadOnlySpan<float> F32<T>(ReadOnlySpan<T> s)
-        where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
-
-    private static Span<float> F32<T>(Span<T> s)
-        where T : unmanaged => MemoryMarshal.Cast<T, float>(s);
-
     // x, y: (M, D); w, b: (D) or empty (scale 1, shift 0); mean, rstd: (M) saved for backward.
     // y = (x − mean)·rstd·w + b with mean, biased variance over D and rstd = 1/√(var + eps) (PyTorch layer_norm).
     public static void LayerNormForward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y,
