@@ -137,8 +137,19 @@ public static partial class F
         }
 
         T e = T.CreateChecked(eps);
-        Rows.For(c, 3L * n * s, (c0, c1) => Norm.BatchNormForward<T>(x.Data<T>(), ReadOf(weight), ReadOf(bias), y.Data<T>(),
-            mean, variance, rstd, n, c, s, c0, c1, training, e, ReadOf(residual), relu));
+        // Decided here, on the caller's thread (BatchNormSimd.Disable is an async-local scope).
+        bool fused = typeof(T) == typeof(float) && BatchNormSimd.Supported;
+        if (fused)
+        {
+            Rows.For(c, 3L * n * s, (c0, c1) => BatchNormSimd.Forward(x.Data<float>(), SpanCast.F32(ReadOf(weight)),
+                SpanCast.F32(ReadOf(bias)), y.Data<float>(), SpanCast.F32(mean.AsSpan()), SpanCast.F32(variance.AsSpan()), SpanCast.F32(rstd.AsSpan()),
+                n, c, s, c0, c1, training, float.CreateTruncating(e), SpanCast.F32(ReadOf(residual)), relu));
+        }
+        else
+        {
+            Rows.For(c, 3L * n * s, (c0, c1) => Norm.BatchNormForward<T>(x.Data<T>(), ReadOf(weight), ReadOf(bias), y.Data<T>(),
+                mean, variance, rstd, n, c, s, c0, c1, training, e, ReadOf(residual), relu));
+        }
 
         if (training && runningMean is not null)
         {
@@ -160,13 +171,25 @@ public static partial class F
             {
                 // Through the ReLU (Tensor.Relu's backward, on the output) and the addition (the residual's
                 // gradient is the sum's), then BatchNorm's backward.
-                var g = relu ? Tensor.MapKernel(y, gz, default(ReluGradOp)) : gz;
                 var dx = UninitializedLike(x);
                 var dw = weight is { RequiresGrad: true } ? Tensor.Empty([c], x.DType) : null;
                 var db = bias is { RequiresGrad: true } ? Tensor.Empty([c], x.DType) : null;
+                bool residualGrad = residual is { RequiresGrad: true };
+                if (fused)
+                {
+                    // One kernel: the ReLU's mask applied as the gradient is read (and written out only when the
+                    // residual needs it).
+                    var gr = relu && residualGrad ? UninitializedLike(x) : null;
+                    Rows.For(c, 4L * n * s, (c0, c1) => BatchNormSimd.Backward(gz.Data<float>(), relu ? y.Data<float>() : [],
+                        gr is null ? [] : gr.Data<float>(), x.Data<float>(), SpanCast.F32(ReadOf(weight)), SpanCast.F32<T>(mean), SpanCast.F32<T>(rstd),
+                        dx.Data<float>(), SpanCast.F32(WriteOf(dw)), SpanCast.F32(WriteOf(db)), n, c, s, c0, c1, training));
+                    return [x.RequiresGrad ? dx : null, dw, db, residualGrad ? (relu ? gr : gz) : null];
+                }
+
+                var g = relu ? Tensor.MapKernel(y, gz, default(ReluGradOp)) : gz;
                 Rows.For(c, 4L * n * s, (c0, c1) => Norm.BatchNormBackward<T>(g.Data<T>(), x.Data<T>(), ReadOf(weight),
                     mean, rstd, dx.Data<T>(), WriteOf(dw), WriteOf(db), n, c, s, c0, c1, training));
-                return [x.RequiresGrad ? dx : null, dw, db, residual is { RequiresGrad: true } ? g : null];
+                return [x.RequiresGrad ? dx : null, dw, db, residualGrad ? g : null];
             });
         }
 

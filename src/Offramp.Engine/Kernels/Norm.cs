@@ -8,7 +8,8 @@ namespace Offramp.Engine.Kernels;
 /// <summary>
 /// Layer and batch normalisation, forward and backward, vectorised along rows with <see cref="TensorPrimitives"/>.
 /// Variances are two-pass (Σ(x − mean)², never Σx² − n·mean²) so large means do not cancel in float32.
-/// float32 LayerNorm rows go to the fused <see cref="LayerNormSimd"/>. Naive twin: <c>Reference.NormReference</c>.
+/// float32 LayerNorm rows go to the fused <see cref="LayerNormSimd"/>, F.BatchNorm sends float32 on AVX-512
+/// to <see cref="BatchNormSimd"/> (the code here is its form for float64 and other machines). Naive twin: <c>Reference.NormReference</c>.
 /// </summary>
 internal static class Norm
 {
