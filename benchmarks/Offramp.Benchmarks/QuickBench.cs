@@ -12,7 +12,8 @@ namespace Offramp.Benchmarks;
 /// (2 FMA ports × 16 lanes × 2 flops × GHz, GHz from a chain of dependent FMAs, 4-cycle latency, also timed by
 /// CPU time). On a shared machine the wall-clock figure falls with the load; the CPU-time one measures the code.
 /// Options: `--threads N`, `--gemm` / `--conv` (one part), `--kernel` (the GEMM micro-kernels on L1-resident panels),
-/// `--conv-parts` (each convolution kernel of resnet_fm's training step), `--batchnorm` (BatchNorm + ReLU, fused vs generic).
+/// `--conv-parts` (each convolution kernel of resnet_fm's training step; `--shape S` only names containing S,
+/// `--forward-only`), `--batchnorm` (BatchNorm + ReLU, fused vs generic).
 /// </summary>
 public static class QuickBench
 {
@@ -29,7 +30,7 @@ public static class QuickBench
 
         if (args.Contains("--conv-parts"))
         {
-            ConvParts();
+            ConvParts(Array.IndexOf(args, "--shape") is int si and >= 0 ? args[si + 1] : "", args.Contains("--forward-only"));
             return;
         }
 
@@ -92,19 +93,32 @@ public static class QuickBench
     }
 
     // Each conv kernel alone (forward, input gradient, weight gradient) on the resnet_fm training shapes, batch 128.
-    private static void ConvParts()
+    // --shape S keeps the shapes whose name contains S; --forward-only times the forward alone (for profilers).
+    private static void ConvParts(string filter, bool forwardOnly)
     {
-        Console.WriteLine($"{"conv kernels, wall GF/s (cpu GF/s)",-36} {"forward",14} {"input grad",14} {"weight grad",14}");
-        foreach (var s in Shapes.ConvTraining)
+        Console.WriteLine($"{"conv kernels, wall GF/s (cpu GF/s)",-36} {"forward",14} {"input grad",14} {"(col2im)",14} {"weight grad",14}");
+        foreach (var s in Shapes.ConvTraining.Where(s => s.Name.Contains(filter, StringComparison.Ordinal)))
         {
             var st = new ConvState(s);
+            if (forwardOnly)
+            {
+                Console.WriteLine($"{s.Name,-36} {Part(st.KernelForward),14}");
+                continue;
+            }
+
             string Part(Action a)
             {
                 var t = Time(a);
                 return $"{s.Flops / t.Wall / 1e9,6:F1} ({s.Flops / t.Cpu / 1e9,5:F1})";
             }
 
-            Console.WriteLine($"{s.Name,-36} {Part(st.KernelForward),14} {Part(st.KernelInputGrad),14} {Part(st.KernelWeightGrad),14}");
+            string col2im;
+            using (Conv.NoTransposedInputGrad())
+            {
+                col2im = Part(st.KernelInputGrad);
+            }
+
+            Console.WriteLine($"{s.Name,-36} {Part(st.KernelForward),14} {Part(st.KernelInputGrad),14} {col2im,14} {Part(st.KernelWeightGrad),14}");
         }
     }
 

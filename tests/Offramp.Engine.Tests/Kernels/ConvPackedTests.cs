@@ -57,6 +57,9 @@ public class ConvPackedTests
         new[] { 48, 8, 14, 14, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1 },   // stride 2 → 7×7, several images per task: phase planes packed
         new[] { 33, 3, 15, 15, 5, 3, 3, 2, 2, 0, 0, 1, 1, 1 },    // the same unpadded, odd side, a last task of 1 image
         new[] { 64, 4, 9, 10, 7, 5, 5, 2, 2, 2, 2, 1, 1, 1 },     // stride 2, 5×5 kernel, 5×5 outputs
+        new[] { 40, 16, 7, 7, 24, 5, 5, 1, 1, 2, 2, 1, 1, 1 },    // input gradient as a forward: 5×5 at 7×7, several images per task
+        new[] { 34, 20, 9, 9, 17, 3, 3, 1, 1, 0, 0, 1, 1, 1 },    // the same unpadded (turned padding 2), O = 17
+        new[] { 3, 18, 8, 11, 16, 3, 2, 1, 1, 2, 1, 1, 1, 1 },    // the same, 3×2 kernel, padding (2, 1) = kernel − 1
         new[] { 36, 2, 11, 12, 3, 3, 2, 2, 2, 1, 0, 1, 1, 1 },    // stride 2, 3×2 kernel (one column phase read per tap row)
         new[] { 34, 16, 28, 28, 32, 1, 1, 2, 2, 0, 0, 1, 1, 1 },  // 1×1 stride 2 at resnet_fm's shortcut shape, 34 images
         new[] { 40, 5, 9, 10, 7, 1, 1, 3, 2, 0, 0, 1, 1, 1 },     // 1×1, stride (3, 2), 3×5 outputs
@@ -87,8 +90,54 @@ public class ConvPackedTests
         var gy = Random(new Rng(13), g.N * g.O * g.OH * g.OW);
         var fast = new float[g.N * g.C * g.H * g.W];
         fast.AsSpan().Fill(float.NaN);
-        Conv.BackwardInput(gy, w, fast, g);
+        Conv.BackwardInputCol2Im(gy, w, fast, g);
         Assert.Equal(PlainBackwardInput(gy, w, g), fast);
+        using (Conv.NoTransposedInputGrad())
+        {
+            fast.AsSpan().Fill(float.NaN);
+            Conv.BackwardInput(gy, w, fast, g);
+            Assert.Equal(PlainBackwardInput(gy, w, g), fast);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void BackwardInput_StrideOne_IsTheForwardOfTheTurnedKernel(int[] p)
+    {
+        // Where Conv.BackwardInput runs as a forward convolution, it must give the forward's bits for the kernel
+        // turned 180° with its channel axes swapped (built here independently), padded by K − 1 − pad.
+        var (g, _, w, _) = Make(p, 22);
+        if (!Conv.InputGradAsForward(g))
+        {
+            Assert.False(g.Stride == (1, 1) && g.Dilation == (1, 1) && g.Groups == 1 && g.KH * g.KW > 1 && g.C >= 16 && g.O >= 16
+                && Gemm.Current == GemmPath.Avx512,
+                $"a stride-1 shape left on the col2im path: {string.Join(",", p)}");
+            return;
+        }
+
+        var gy = Random(new Rng(23), g.N * g.O * g.OH * g.OW);
+        var turned = new float[w.Length];
+        for (int o = 0; o < g.O; o++)
+        {
+            for (int c = 0; c < g.C; c++)
+            {
+                for (int ky = 0; ky < g.KH; ky++)
+                {
+                    for (int kx = 0; kx < g.KW; kx++)
+                    {
+                        turned[((((c * g.O) + o) * g.KH) + ky) * g.KW + kx] = w[((((o * g.C) + c) * g.KH) + (g.KH - 1 - ky)) * g.KW + (g.KW - 1 - kx)];
+                    }
+                }
+            }
+        }
+
+        var t = new ConvGeometry(g.N, g.O, g.OH, g.OW, g.C, g.KH, g.KW, (1, 1), (g.KH - 1 - g.Padding.H, g.KW - 1 - g.Padding.W), (1, 1), 1);
+        var expected = new float[g.N * g.C * g.H * g.W];
+        Conv.Forward(gy, turned, default, expected, t);
+        var fast = new float[expected.Length];
+        fast.AsSpan().Fill(float.NaN);
+        Conv.BackwardInput(gy, w, fast, g);
+        Assert.Equal(expected, fast);
     }
 
     [Theory]
