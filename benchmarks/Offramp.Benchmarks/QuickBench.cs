@@ -96,13 +96,14 @@ public static class QuickBench
     // --shape S keeps the shapes whose name contains S; --forward-only times the forward alone (for profilers).
     private static void ConvParts(string filter, bool forwardOnly)
     {
-        Console.WriteLine($"{"conv kernels, wall GF/s (cpu GF/s)",-36} {"forward",14} {"input grad",14} {"(col2im)",14} {"weight grad",14}");
+        Console.WriteLine("conv kernels, wall GF/s (cpu GF/s); (im2col), (col2im): the same under Conv.ForceIm2Col (the input gradient through col2im, not the turned-kernel forward)");
+        Console.WriteLine($"{"",-32} {"forward",14} {"(im2col)",14} {"input grad",14} {"(col2im)",14} {"weight grad",14} {"(im2col)",14}");
         foreach (var s in Shapes.ConvTraining.Where(s => s.Name.Contains(filter, StringComparison.Ordinal)))
         {
             var st = new ConvState(s);
             if (forwardOnly)
             {
-                Console.WriteLine($"{s.Name,-36} {Part(st.KernelForward),14}");
+                Console.WriteLine($"{s.Name,-32} {Part(st.KernelForward),14}");
                 continue;
             }
 
@@ -112,13 +113,13 @@ public static class QuickBench
                 return $"{s.Flops / t.Wall / 1e9,6:F1} ({s.Flops / t.Cpu / 1e9,5:F1})";
             }
 
-            string col2im;
-            using (Conv.NoTransposedInputGrad())
+            string f = Part(st.KernelForward), ig = Part(st.KernelInputGrad), wg = Part(st.KernelWeightGrad), f0, ig0, wg0;
+            using (Conv.ForceIm2Col())
             {
-                col2im = Part(st.KernelInputGrad);
+                (f0, ig0, wg0) = (Part(st.KernelForward), Part(st.KernelInputGrad), Part(st.KernelWeightGrad));
             }
 
-            Console.WriteLine($"{s.Name,-36} {Part(st.KernelForward),14} {Part(st.KernelInputGrad),14} {col2im,14} {Part(st.KernelWeightGrad),14}");
+            Console.WriteLine($"{s.Name,-32} {f,14} {f0,14} {ig,14} {ig0,14} {wg,14} {wg0,14}");
         }
     }
 

@@ -60,6 +60,9 @@ public class ConvPackedTests
         new[] { 40, 16, 7, 7, 24, 5, 5, 1, 1, 2, 2, 1, 1, 1 },    // input gradient as a forward: 5×5 at 7×7, several images per task
         new[] { 34, 20, 9, 9, 17, 3, 3, 1, 1, 0, 0, 1, 1, 1 },    // the same unpadded (turned padding 2), O = 17
         new[] { 3, 18, 8, 11, 16, 3, 2, 1, 1, 2, 1, 1, 1, 1 },    // the same, 3×2 kernel, padding (2, 1) = kernel − 1
+        new[] { 4, 6, 10, 11, 5, 1, 1, 2, 3, 0, 0, 1, 1, 1 },     // 1×1 stride (2, 3)
+        new[] { 2, 3, 9, 70, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1 },      // 1×1 stride 2, OW = 35
+        new[] { 3, 5, 7, 7, 6, 1, 1, 2, 2, 0, 0, 1, 1, 1 },       // 1×1 stride 2 on an odd side: OW = 4, W = 7
         new[] { 36, 2, 11, 12, 3, 3, 2, 2, 2, 1, 0, 1, 1, 1 },    // stride 2, 3×2 kernel (one column phase read per tap row)
         new[] { 34, 16, 28, 28, 32, 1, 1, 2, 2, 0, 0, 1, 1, 1 },  // 1×1 stride 2 at resnet_fm's shortcut shape, 34 images
         new[] { 40, 5, 9, 10, 7, 1, 1, 3, 2, 0, 0, 1, 1, 1 },     // 1×1, stride (3, 2), 3×5 outputs
@@ -92,7 +95,7 @@ public class ConvPackedTests
         fast.AsSpan().Fill(float.NaN);
         Conv.BackwardInputCol2Im(gy, w, fast, g);
         Assert.Equal(PlainBackwardInput(gy, w, g), fast);
-        using (Conv.NoTransposedInputGrad())
+        using (Conv.ForceIm2Col())
         {
             fast.AsSpan().Fill(float.NaN);
             Conv.BackwardInput(gy, w, fast, g);
