@@ -25,24 +25,13 @@ internal static unsafe class AttentionAvx512
     /// <summary>True when this kernel serves heads of width <paramref name="d"/> and value width
     /// <paramref name="dv"/> on this CPU.</summary>
     public static bool Applies(int d, int dv) =>
-        Avx512F.IsSupported && !s_disabled.Value && d % 16 == 0 && dv % 16 == 0 && d > 0 && dv > 0;
+        Avx512F.IsSupported && !s_disabled.Off && d % 16 == 0 && dv % 16 == 0 && d > 0 && dv > 0;
 
-    private static readonly AsyncLocal<bool> s_disabled = new();
+    private static readonly FastPathSwitch s_disabled = new();
 
     /// <summary>Sends attention in this async flow down the general GEMM path until the scope is disposed (tests
     /// and benchmarks compare the two).</summary>
-    public static Scope Disable()
-    {
-        bool previous = s_disabled.Value;
-        s_disabled.Value = true;
-        return new Scope(previous);
-    }
-
-    /// <summary>Restores the previous setting.</summary>
-    public readonly struct Scope(bool previous) : IDisposable
-    {
-        public void Dispose() => s_disabled.Value = previous;
-    }
+    public static FastPathSwitch.Scope Disable() => s_disabled.TurnOff();
 
     // Same contract as Attention.Forward (float).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -24,24 +24,13 @@ internal static unsafe class BatchNormSimd
 {
     /// <summary>Whether F.BatchNorm runs the fused form here: AVX-512F, <see cref="Elementwise.Best"/> at 512 bits,
     /// and not inside a <see cref="Disable"/> scope.</summary>
-    public static bool Supported => Avx512F.IsSupported && Elementwise.Best >= SimdWidth.V512 && !s_disabled.Value;
+    public static bool Supported => Avx512F.IsSupported && Elementwise.Best >= SimdWidth.V512 && !s_disabled.Off;
 
-    private static readonly AsyncLocal<bool> s_disabled = new();
+    private static readonly FastPathSwitch s_disabled = new();
 
     /// <summary>Sends BatchNorm in this async flow to the generic form until the scope is disposed (tests and
     /// benchmarks compare the two).</summary>
-    public static Scope Disable()
-    {
-        bool previous = s_disabled.Value;
-        s_disabled.Value = true;
-        return new Scope(previous);
-    }
-
-    /// <summary>Restores the previous setting.</summary>
-    public readonly struct Scope(bool previous) : IDisposable
-    {
-        public void Dispose() => s_disabled.Value = previous;
-    }
+    public static FastPathSwitch.Scope Disable() => s_disabled.TurnOff();
 
     // Channels per block: the block's lane partials (two 64-byte vectors per channel) stay in L1.
     private const int Block = 128;

@@ -229,24 +229,13 @@ internal static unsafe partial class Conv
     internal static bool InputGradAsForward(in ConvGeometry g) =>
         g.Stride == (1, 1) && g.Dilation == (1, 1) && g.Groups == 1 && g.KH * g.KW > 1 && g.C >= 16 && g.O >= 16
         && g.Padding.H <= g.KH - 1
-        && g.Padding.W <= g.KW - 1 && Gemm.Current == GemmPath.Avx512 && !s_forceIm2Col.Value;
+        && g.Padding.W <= g.KW - 1 && Gemm.Current == GemmPath.Avx512 && !s_forceIm2Col.Off;
 
-    private static readonly AsyncLocal<bool> s_forceIm2Col = new();
+    private static readonly FastPathSwitch s_forceIm2Col = new();
 
     /// <summary>Sends input gradients in this async flow to the dcol GEMM + col2im path (no turned-kernel forward)
     /// until the scope is disposed (tests and benchmarks compare the two).</summary>
-    internal static Scope ForceIm2Col()
-    {
-        bool previous = s_forceIm2Col.Value;
-        s_forceIm2Col.Value = true;
-        return new Scope(previous);
-    }
-
-    /// <summary>Restores the previous setting.</summary>
-    internal readonly struct Scope(bool previous) : IDisposable
-    {
-        public void Dispose() => s_forceIm2Col.Value = previous;
-    }
+    internal static FastPathSwitch.Scope ForceIm2Col() => s_forceIm2Col.TurnOff();
 
     // gX of a stride-1 convolution is the forward convolution of gY with the kernel turned 180° and its channel axes
     // swapped — w'(c, o, ky, kx) = w(o, c, KH−1−ky, KW−1−kx) — padded by KH−1−padH, KW−1−padW; its output is H × W.
