@@ -181,7 +181,7 @@ public static partial class F
                     // residual needs it).
                     var gr = relu && residualGrad ? UninitializedLike(x) : null;
                     Rows.For(c, 4L * n * s, (c0, c1) => BatchNormSimd.Backward(gz.Data<float>(), relu ? y.Data<float>() : [],
-                        gr is null ? [] : gr.Data<float>(), x.Data<float>(), SpanCast.F32(ReadOf(weight)), SpanCast.F32<T>(mean), SpanCast.F32<T>(rstd),
+                        gr is null ? [] : gr.Data<float>(), x.Data<float>(), SpanCast.F32(ReadOf(weight)), SpanCast.F32(mean.AsSpan()), SpanCast.F32(rstd.AsSpan()),
                         dx.Data<float>(), SpanCast.F32(WriteOf(dw)), SpanCast.F32(WriteOf(db)), n, c, s, c0, c1, training));
                     return [x.RequiresGrad ? dx : null, dw, db, residualGrad ? (relu ? gr : gz) : null];
                 }

@@ -137,7 +137,7 @@ internal static unsafe partial class Conv
             for (int ow0 = 0; ow0 < g.OW; ow0 += DirectLanes)
             {
                 int lanes = Math.Min(DirectLanes, g.OW - ow0);
-                var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lanes)).AsSingle();
+                var mask = ShortRuns.Tail(lanes);
                 for (int blk = 0; blk < blocks; blk++)
                 {
                     int o0 = blk * DirectChannels, channels = Math.Min(DirectChannels, g.O - o0);
@@ -207,7 +207,7 @@ internal static unsafe partial class Conv
                         var e = Avx512F.PermuteVar16x32x2(lo, even, hi);
                         var o = Avx512F.PermuteVar16x32x2(lo, odd, hi);
                         int left = pwid - j0;
-                        var m = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(left)).AsSingle();
+                        var m = ShortRuns.Tail(left);
                         Avx512F.MaskStore(p0 + j0, m, e);
                         Avx512F.MaskStore(p1 + j0, m, o);
                     }

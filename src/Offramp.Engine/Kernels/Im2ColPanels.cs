@@ -420,7 +420,7 @@ internal static unsafe class Im2ColPanels
 
         if (q < len && src + (2 * q) + 32 <= end)
         {
-            var keep = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(len - q)).AsSingle();
+            var keep = ShortRuns.Tail(len - q);
             Vector512.ConditionalSelect(keep, Evens(src + (2 * q)), Vector512.Load(dst + q)).Store(dst + q);
             q = len;
         }

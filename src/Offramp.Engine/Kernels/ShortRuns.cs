@@ -49,7 +49,7 @@ internal static unsafe class ShortRuns
         }
     }
 
-    // Lanes [0, k) set, k in [1, 16).
+    // A float mask with lanes [0, k) set (k ≤ 0: none; k ≥ 16: all): the masked loads and stores of row tails.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Tail(int k) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(k)).AsSingle();
+    internal static Vector512<float> Tail(int k) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(k)).AsSingle();
 }
