@@ -50,17 +50,7 @@ public static partial class F
         CheckChannelParam(x.DType, yShape, bnWeight, g.O, "weight");
         CheckChannelParam(x.DType, yShape, bnBias, g.O, "bias");
 
-        // Per-channel operands exactly as Norm.BatchNormForward computes them.
-        var scale = new float[g.O];
-        var shift = new float[g.O];
-        var variance = runningVar.Span;
-        var bw = bnWeight is null ? default : bnWeight.Span;
-        var bb = bnBias is null ? default : bnBias.Span;
-        for (int ch = 0; ch < g.O; ch++)
-        {
-            (_, scale[ch], shift[ch]) = Norm.ChannelAffine(variance[ch], (float)eps, bw, bb, ch);
-        }
-
+        var (scale, shift) = EvalAffine(g.O, runningVar, bnWeight, bnBias, eps);
         var output = TensorMemory.Uninitialized(yShape);
         fixed (float* pm = runningMean.Span, ps = scale, pt = shift, pr = residual is null ? default : residual.Span)
         {
@@ -83,6 +73,58 @@ public static partial class F
         return output;
     }
 
+    // Per-channel operands of an eval-mode BatchNorm exactly as Norm.BatchNormForward computes them.
+    private static (float[] Scale, float[] Shift) EvalAffine(int channels, Tensor runningVar, Tensor? bnWeight, Tensor? bnBias, double eps)
+    {
+        var scale = new float[channels];
+        var shift = new float[channels];
+        var variance = runningVar.Span;
+        var bw = bnWeight is null ? default : bnWeight.Span;
+        var bb = bnBias is null ? default : bnBias.Span;
+        for (int ch = 0; ch < channels; ch++)
+        {
+            (_, scale[ch], shift[ch]) = Norm.ChannelAffine(variance[ch], (float)eps, bw, bb, ch);
+        }
+
+        return (scale, shift);
+    }
+
+    /// <summary>
+    /// Inference-mode ResNet entry of a strided block in one pass over <paramref name="x"/>: the main branch's
+    /// <c>relu?(batch_norm(conv2d(x, w)))</c> (odd square-ish kernel, "same" padding, no bias) and the projection
+    /// shortcut <c>batch_norm(conv2d(x, wp))</c> (1×1, no padding, the same stride, no bias), the shortcut read from the
+    /// phase planes the main convolution builds anyway (<see cref="Conv.ForwardWithProjection"/>). Both results are
+    /// bit-identical to two <see cref="Conv2dNormAct"/> calls. Returns null — callers then make those two calls — when
+    /// the pair cannot run this way: a gradient to record, float64, or shapes the direct kernel does not take.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes or types disagree (the separate ops' checks and messages).</exception>
+    internal static unsafe (Tensor Main, Tensor Projection)? Conv2dNormActWithProjection(Tensor x, Tensor w, (int H, int W) stride,
+        (int H, int W) padding, EvalNorm norm, bool relu, Tensor wp, EvalNorm projectionNorm)
+    {
+        var g = ConvCheck(x, w, null, stride, padding, (1, 1), 1);
+        var gp = ConvCheck(x, wp, null, stride, (0, 0), (1, 1), 1);
+        if (x.DType != DType.Float32 || Autograd.ShouldRecord(x, w, wp, norm.Weight, norm.Bias, projectionNorm.Weight, projectionNorm.Bias)
+            || !Conv.CanPairProjection(g, gp, Gemm.Current))
+        {
+            return null;
+        }
+
+        int[] yShape = [g.N, g.O, g.OH, g.OW], pShape = [g.N, gp.O, gp.OH, gp.OW];
+        norm.Check(x.DType, yShape, g.O);
+        projectionNorm.Check(x.DType, pShape, gp.O);
+        var (scale, shift) = EvalAffine(g.O, norm.RunningVar, norm.Weight, norm.Bias, norm.Eps);
+        var (pScale, pShift) = EvalAffine(gp.O, projectionNorm.RunningVar, projectionNorm.Weight, projectionNorm.Bias, projectionNorm.Eps);
+        var output = TensorMemory.Uninitialized(yShape);
+        var projected = TensorMemory.Uninitialized(pShape);
+        fixed (float* pm = norm.RunningMean.Span, ps = scale, pt = shift, qm = projectionNorm.RunningMean.Span, qs = pScale, qt = pShift)
+        {
+            Conv.ForwardWithProjection(x.Span, w.Span, output.Span, g, new ConvEpilogue(pm, ps, pt, null, relu),
+                wp.Span, projected.Span, gp, new ConvEpilogue(qm, qs, qt, null, false));
+        }
+
+        return (output, projected);
+    }
+
     /// <summary>The unfused tail of <see cref="Conv2dNormAct"/>: <c>relu?(y + residual?)</c> as separate ops.</summary>
     internal static Tensor ResidualRelu(Tensor y, Tensor? residual, bool relu)
     {
@@ -92,5 +134,18 @@ public static partial class F
         }
 
         return relu ? y.Relu() : y;
+    }
+}
+
+/// <summary>An eval-mode BatchNorm's tensors (running statistics, optional affine parameters) and epsilon.</summary>
+internal readonly record struct EvalNorm(Tensor RunningMean, Tensor RunningVar, Tensor? Weight, Tensor? Bias, double Eps)
+{
+    /// <summary>F.BatchNorm's checks of the per-channel tensors against an output of <paramref name="shape"/>.</summary>
+    internal void Check(DType dtype, int[] shape, int channels)
+    {
+        F.CheckChannelParam(dtype, shape, RunningMean, channels, "running_mean");
+        F.CheckChannelParam(dtype, shape, RunningVar, channels, "running_var");
+        F.CheckChannelParam(dtype, shape, Weight, channels, "weight");
+        F.CheckChannelParam(dtype, shape, Bias, channels, "bias");
     }
 }

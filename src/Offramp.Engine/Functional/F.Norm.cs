@@ -102,7 +102,7 @@ public static partial class F
     }
 
     // A per-channel BatchNorm tensor (running stats, weight, bias) for an input of this dtype and shape with c channels.
-    private static void CheckChannelParam(DType dtype, int[] inputShape, Tensor? p, int c, string name)
+    internal static void CheckChannelParam(DType dtype, int[] inputShape, Tensor? p, int c, string name)
     {
         if (p is null)
         {

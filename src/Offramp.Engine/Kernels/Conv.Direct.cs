@@ -57,45 +57,39 @@ internal static unsafe partial class Conv
 
     // Tasks: (image, row range). From 4 images up one task per image; with fewer, an image's rows are cut into up to 4
     // ranges. From the sizes alone (the results do not depend on the cut either).
-    private static void ForwardDirect(float* x, float* w, float* b, float* y, in ConvGeometry geometry, ConvEpilogue epilogue)
+    private static void ForwardDirect(float* x, float* w, float* b, float* y, in ConvGeometry geometry, ConvEpilogue epilogue,
+        in DirectCompanion companion = default)
     {
         var g = geometry;
+        var cp = companion;
         int k = g.Kg, blocks = Gemm.CeilDiv(g.O, DirectChannels), ohw = g.OH * g.OW;
+        int cBlocks = cp.IsEmpty ? 0 : Gemm.CeilDiv(cp.O, DirectChannels), mainSize = blocks * k * DirectChannels;
         int rowChunks = g.N >= 4 ? 1 : Math.Min(g.OH, 4), rowsPer = Gemm.CeilDiv(g.OH, rowChunks);
         rowChunks = Gemm.CeilDiv(g.OH, rowsPer);
-        float[] packed = ArrayPool<float>.Shared.Rent(blocks * k * DirectChannels);
+        float[] packed = ArrayPool<float>.Shared.Rent(mainSize + (cBlocks * g.C * DirectChannels));
         try
         {
             fixed (float* pw = packed)
             {
-                // wpk[(blk·K + t)·8 + i] = w[blk·8 + i, t], zero for channels past O.
-                for (int blk = 0; blk < blocks; blk++)
+                PackDirectWeights(w, g.O, k, pw);
+                if (!cp.IsEmpty)
                 {
-                    for (int t = 0; t < k; t++)
-                    {
-                        for (int i = 0; i < DirectChannels; i++)
-                        {
-                            int o = (blk * DirectChannels) + i;
-                            pw[(((blk * k) + t) * DirectChannels) + i] = o < g.O ? w[((nint)o * k) + t] : 0f;
-                        }
-                    }
+                    PackDirectWeights(cp.W, cp.O, g.C, pw + mainSize);
                 }
 
-                nint xa = (nint)x, ya = (nint)y, ba = (nint)b, wa = (nint)pw;
+                nint xa = (nint)x, ya = (nint)y, ba = (nint)b, wa = (nint)pw, ca = (nint)(pw + mainSize);
                 Parallelism.For(g.N * rowChunks, task =>
                 {
                     int n = task / rowChunks, oh0 = task % rowChunks * rowsPer, oh1 = Math.Min(g.OH, oh0 + rowsPer);
+                    var pair = cp.IsEmpty ? default : new DirectCompanion((float*)ca, cp.Y + ((nint)n * cp.O * ohw), cp.O, cp.Epilogue);
                     DirectRows((float*)xa + ((nint)n * g.C * g.H * g.W), (float*)wa, (float*)ba,
-                        (float*)ya + ((nint)n * g.O * ohw), g, oh0, oh1);
-                    if (!epilogue.IsEmpty)
+                        (float*)ya + ((nint)n * g.O * ohw), g, oh0, oh1, pair);
+                    ApplyRows(epilogue, (float*)ya, n, g.O, ohw, oh0, oh1, g.OW);
+                    if (!cp.IsEmpty)
                     {
-                        for (int o = 0; o < g.O; o++)
-                        {
-                            nint at = ((nint)n * g.O * ohw) + ((nint)o * ohw) + ((nint)oh0 * g.OW);
-                            epilogue.Apply((float*)ya + at, (oh1 - oh0) * g.OW, o, at);
-                        }
+                        ApplyRows(cp.Epilogue, cp.Y, n, cp.O, ohw, oh0, oh1, g.OW);
                     }
-                }, 2L * g.O * rowsPer * g.OW * k);
+                }, 2L * (g.O + cp.O) * rowsPer * g.OW * k);
             }
         }
         finally
@@ -104,11 +98,94 @@ internal static unsafe partial class Conv
         }
     }
 
+    /// <summary>
+    /// True when <see cref="ForwardWithProjection"/> can compute <paramref name="projection"/> — a 1×1 unpadded
+    /// convolution of the same input with the same stride (ResNet's downsample) — in <paramref name="g"/>'s direct pass:
+    /// <paramref name="g"/> takes the direct kernel, has odd kernel sides padded to keep the centre tap on the 1×1's
+    /// positions (padding (KH − 1)/2, (KW − 1)/2), and both have one group and no dilation.
+    /// </summary>
+    internal static bool CanPairProjection(in ConvGeometry g, in ConvGeometry projection, GemmPath path)
+    {
+        var p = projection;
+        return UsesDirect(g, path) && g.KH % 2 == 1 && g.KW % 2 == 1 && g.Padding == ((g.KH - 1) / 2, (g.KW - 1) / 2)
+            && p.KH == 1 && p.KW == 1 && p.Padding == (0, 0) && p.Dilation == (1, 1) && p.Groups == 1 && p.Stride == g.Stride
+            && p.N == g.N && p.C == g.C && p.H == g.H && p.W == g.W && p.OH == g.OH && p.OW == g.OW;
+    }
+
+    /// <summary>
+    /// <see cref="Forward"/> of <paramref name="g"/> into <paramref name="y"/> and of the 1×1 <paramref name="projection"/>
+    /// (weights <paramref name="wp"/>, no bias) into <paramref name="yp"/> in one pass over x: the projection reads the
+    /// centre taps of the phase planes the direct kernel builds anyway, instead of gathering the strided input again.
+    /// Each output is the same sum in the same order as its own <see cref="Forward"/> (the GEMM's k blocks, from +0),
+    /// so both are bit-identical to the separate calls. Requires <see cref="CanPairProjection"/>.
+    /// </summary>
+    internal static void ForwardWithProjection(ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, in ConvGeometry g,
+        ConvEpilogue epilogue, ReadOnlySpan<float> wp, Span<float> yp, in ConvGeometry projection, ConvEpilogue projectionEpilogue)
+    {
+        Debug.Assert(CanPairProjection(g, projection, Gemm.Current));
+        Debug.Assert(x.Length == g.N * g.C * g.H * g.W && w.Length == g.O * g.Kg && y.Length == g.N * g.O * g.OH * g.OW);
+        Debug.Assert(wp.Length == projection.O * g.C && yp.Length == g.N * projection.O * g.OH * g.OW);
+        if (y.IsEmpty)
+        {
+            return;
+        }
+
+        fixed (float* px = x, pw = w, py = y, pwp = wp, pyp = yp)
+        {
+            ForwardDirect(px, pw, null, py, g, epilogue, new DirectCompanion(pwp, pyp, projection.O, projectionEpilogue));
+        }
+    }
+
+    // A 1×1 convolution computed beside the direct one (ForwardWithProjection): its (O × C) weights (packed by
+    // ForwardDirect), the output (of the whole batch; of one image in DirectRows) and its epilogue.
+    private readonly struct DirectCompanion(float* w, float* y, int o, ConvEpilogue epilogue)
+    {
+        public readonly float* W = w;
+        public readonly float* Y = y;
+        public readonly int O = o;
+        public readonly ConvEpilogue Epilogue = epilogue;
+
+        public bool IsEmpty => O == 0;
+    }
+
+    // wpk[(blk·K + t)·8 + i] = w[blk·8 + i, t], zero for channels past O.
+    private static void PackDirectWeights(float* w, int o, int k, float* wpk)
+    {
+        int blocks = Gemm.CeilDiv(o, DirectChannels);
+        for (int blk = 0; blk < blocks; blk++)
+        {
+            for (int t = 0; t < k; t++)
+            {
+                for (int i = 0; i < DirectChannels; i++)
+                {
+                    int ch = (blk * DirectChannels) + i;
+                    wpk[(((blk * k) + t) * DirectChannels) + i] = ch < o ? w[((nint)ch * k) + t] : 0f;
+                }
+            }
+        }
+    }
+
+    // The epilogue on output rows [oh0, oh1) of image n of an (N, O, OH, OW) output.
+    private static void ApplyRows(in ConvEpilogue epilogue, float* y, int n, int o, int ohw, int oh0, int oh1, int ow)
+    {
+        if (epilogue.IsEmpty)
+        {
+            return;
+        }
+
+        for (int ch = 0; ch < o; ch++)
+        {
+            nint at = ((nint)n * o * ohw) + ((nint)ch * ohw) + ((nint)oh0 * ow);
+            epilogue.Apply(y + at, (oh1 - oh0) * ow, ch, at);
+        }
+    }
+
     // Output rows [oh0, oh1) of one image. The input rows they read, zero-bordered, as phase planes: plane (c, a, b)
     // holds padded positions (i·sH + a, j·sW + b) for phase rows i = oh0 … and columns j < pwid (one plane per channel
     // at stride 1), then 16 floats of slack that the last run's unused lanes may read. Tap (c, kh, kw) of output
     // (oh, ow) is plane (c, kh mod sH, kw mod sW) at (oh + kh / sH, ow + kw / sW).
-    private static void DirectRows(float* x, float* wpk, float* bias, float* y, in ConvGeometry g, int oh0, int oh1)
+    private static void DirectRows(float* x, float* wpk, float* bias, float* y, in ConvGeometry g, int oh0, int oh1,
+        in DirectCompanion companion = default)
     {
         int k = g.Kg, sh = g.Stride.H, sw = g.Stride.W;
         int rows = oh1 - oh0 + ((g.KH - 1) / sh), pwid = g.OW + ((g.KW - 1) / sw), plane = rows * pwid;
@@ -129,26 +206,51 @@ internal static unsafe partial class Conv
             }
         }
 
-        int ohw = g.OH * g.OW, blocks = Gemm.CeilDiv(g.O, DirectChannels), kStep = Gemm.KStep(k);
+        // The companion's taps: each channel's centre tap, the position a 1×1 unpadded convolution of the same stride
+        // reads.
+        int* centre = stackalloc int[companion.IsEmpty ? 1 : g.C];
+        if (!companion.IsEmpty)
+        {
+            for (int c = 0; c < g.C; c++)
+            {
+                centre[c] = offsets[(c * g.KH * g.KW) + (g.Padding.H * g.KW) + g.Padding.W];
+            }
+        }
+
+        int ohw = g.OH * g.OW;
         for (int oh = oh0; oh < oh1; oh += 2)
         {
             float* src = slab + ((nint)(oh - oh0) * pwid);
             bool two = oh + 1 < oh1;
             for (int ow0 = 0; ow0 < g.OW; ow0 += DirectLanes)
             {
-                int lanes = Math.Min(DirectLanes, g.OW - ow0);
-                var mask = ShortRuns.Tail(lanes);
-                for (int blk = 0; blk < blocks; blk++)
+                DirectRun(src + ow0, pwid, offsets, k, wpk, bias, g.O, y + ((nint)oh * g.OW) + ow0, ohw, g.OW, two,
+                    Math.Min(DirectLanes, g.OW - ow0));
+                if (!companion.IsEmpty)
                 {
-                    int o0 = blk * DirectChannels, channels = Math.Min(DirectChannels, g.O - o0);
-                    float* yo = y + ((nint)o0 * ohw) + ((nint)oh * g.OW) + ow0;
-                    for (int p0 = 0; p0 < k; p0 += kStep)
-                    {
-                        float* wk = wpk + ((((nint)blk * k) + p0) * DirectChannels);
-                        DirectBlock(src + ow0, pwid, offsets + p0, Math.Min(kStep, k - p0), wk,
-                            p0 == 0 && bias != null ? bias + o0 : null, p0 > 0, yo, ohw, g.OW, two, channels, lanes, mask);
-                    }
+                    DirectRun(src + ow0, pwid, centre, g.C, companion.W, null, companion.O,
+                        companion.Y + ((nint)oh * g.OW) + ow0, ohw, g.OW, two, Math.Min(DirectLanes, g.OW - ow0));
                 }
+            }
+        }
+    }
+
+    // One run of up to 16 positions in one or two output rows, every output channel: blocks of 8 channels, each in
+    // the GEMM's k blocks of KStep(k) taps.
+    private static void DirectRun(float* src, int pwid, int* offsets, int k, float* wpk, float* bias, int o, float* y, int ohw,
+        int ow, bool two, int lanes)
+    {
+        var mask = ShortRuns.Tail(lanes);
+        int blocks = Gemm.CeilDiv(o, DirectChannels), kStep = Gemm.KStep(k);
+        for (int blk = 0; blk < blocks; blk++)
+        {
+            int o0 = blk * DirectChannels, channels = Math.Min(DirectChannels, o - o0);
+            float* yo = y + ((nint)o0 * ohw);
+            for (int p0 = 0; p0 < k; p0 += kStep)
+            {
+                float* wk = wpk + ((((nint)blk * k) + p0) * DirectChannels);
+                DirectBlock(src, pwid, offsets + p0, Math.Min(kStep, k - p0), wk,
+                    p0 == 0 && bias != null ? bias + o0 : null, p0 > 0, yo, ohw, ow, two, channels, lanes, mask);
             }
         }
     }

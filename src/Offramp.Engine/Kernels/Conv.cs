@@ -114,8 +114,8 @@ internal static unsafe partial class Conv
 
     // Images one forward task covers (1 = one task per image and column range). Small feature maps (an OH·OW that is
     // not a multiple of the panel width, up to 256 positions) waste much of their last panel on padding when each
-    // image is its own GEMM (49 positions fill 64 columns); several images side by side share the panels. At least
-    // 16 tasks are left for the threads. From the sizes alone, so results do not depend on the thread count — and as
+    // image is its own GEMM (49 positions fill 64 columns); several images side by side share the panels. From 32
+    // images at least 16 tasks are left for the threads; below, two. From the sizes alone, so results do not depend on the thread count — and as
     // every output is the same sum in the same order either way, they do not depend on this choice either.
     private const int MultiImageColumns = 512;
 
@@ -139,7 +139,28 @@ internal static unsafe partial class Conv
             return 1;
         }
 
-        return Math.Max(1, Math.Min(MultiImageColumns / ohw, g.N / 16));
+        int most = MultiImageColumns / ohw;
+        if (g.N >= 32)
+        {
+            return Math.Max(1, Math.Min(most, g.N / 16));
+        }
+
+        // A small batch (what goes on past an early exit) cannot leave 16 tasks; it keeps two, and takes the image count
+        // up to half the batch whose columns fill their panels best (the fewest on a tie): 5 images of 49 positions
+        // fill 245 of 256 columns where one fills 49 of 64.
+        int best = 1;
+        double bestFill = Fill(1);
+        for (int p = 2; p <= Math.Min(most, (g.N + 1) / 2); p++)
+        {
+            if (Fill(p) > bestFill)
+            {
+                (best, bestFill) = (p, Fill(p));
+            }
+        }
+
+        return best;
+
+        double Fill(int images) => images * ohw / (double)(nr * Gemm.CeilDiv(images * ohw, nr));
     }
 
     // Forward with several images per task (ImagesPerTask): their padded copies side by side (PadImages), one GEMM

@@ -127,6 +127,33 @@ public sealed class Conv2d : Module
             bn.Bias, bn.Eps, residual, relu);
     }
 
+    /// <summary>
+    /// Eval mode: <see cref="ForwardNormAct"/> of this convolution and of a ResNet projection shortcut over the same
+    /// input (<paramref name="projection"/>: 1×1, no padding, this stride; e.g. torchvision's <c>downsample</c>) in one
+    /// pass over <paramref name="x"/>, bit-identical to the two calls. Null — the caller then makes the two calls —
+    /// in training mode, when a gradient is recorded, for float64, with biases, groups or dilation, or for shapes the
+    /// direct convolution kernel does not take.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes or channel counts disagree.</exception>
+    public (Tensor Main, Tensor Projection)? TryForwardNormActWithProjection(Tensor x, BatchNorm2d bn, bool relu, Conv2d projection,
+        BatchNorm2d projectionBn)
+    {
+        ArgumentNullException.ThrowIfNull(bn);
+        ArgumentNullException.ThrowIfNull(projection);
+        ArgumentNullException.ThrowIfNull(projectionBn);
+        if (bn.Training || projectionBn.Training || bn.RunningMean is null || projectionBn.RunningMean is null || Bias is not null
+            || projection.Bias is not null || Groups != 1 || projection.Groups != 1 || Dilation != (1, 1)
+            || projection.Dilation != (1, 1) || projection.KernelSize != (1, 1) || projection.Padding != (0, 0)
+            || projection.Stride != Stride || bn.NumFeatures != OutChannels || projectionBn.NumFeatures != projection.OutChannels)
+        {
+            return null;
+        }
+
+        return F.Conv2dNormActWithProjection(x, Weight, Stride, Padding,
+            new EvalNorm(bn.RunningMean, bn.RunningVar!, bn.Weight, bn.Bias, bn.Eps), relu, projection.Weight,
+            new EvalNorm(projectionBn.RunningMean, projectionBn.RunningVar!, projectionBn.Weight, projectionBn.Bias, projectionBn.Eps));
+    }
+
     /// <summary>Output spatial size for an input of <paramref name="h"/>×<paramref name="w"/>.</summary>
     public (int H, int W) OutputSize(int h, int w) => (
         (h + 2 * Padding.H - Dilation.H * (KernelSize.H - 1) - 1) / Stride.H + 1,

@@ -37,6 +37,8 @@ public class ConvPackedTests
         new[] { 3, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1 },    // a 1-channel stem: 9 im2col rows (row-buffer pack)
         new[] { 32, 6, 7, 7, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1 },     // several images per forward task: 2 × 49 columns
         new[] { 50, 3, 5, 9, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1 },      // 3 images × 45 columns per task, a last task of 2
+        new[] { 10, 6, 7, 7, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1 },     // a small batch past an exit: 2 tasks of 5 images
+        new[] { 7, 5, 14, 14, 11, 3, 3, 2, 2, 1, 1, 1, 1, 1 },    // 7 images, stride 2 to 7×7: 3 per task, a last task of 1
         new[] { 48, 4, 11, 11, 5, 3, 3, 1, 1, 1, 1, 2, 2, 1 },    // several images per task, dilation 2 (9 × 9 outputs)
         new[] { 40, 5, 13, 13, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1 },    // stride 2 → 7 × 7: several images per input-gradient task
         new[] { 36, 3, 12, 19, 4, 3, 3, 1, 2, 1, 0, 1, 1, 1 },    // stride (1, 2), unpadded columns: one image per forward task
@@ -310,7 +312,11 @@ public class ConvPackedTests
     [InlineData(64, 96, 7, 7, 96, 3, 1, 1, 4)]      // stride 1 at 7×7: padded images, 4 per task
     [InlineData(64, 32, 14, 14, 96, 1, 2, 0, 1)]    // 1×1 stride 2: one image per task
     [InlineData(64, 16, 9, 9, 8, 3, 3, 1, 1)]       // stride 3: one image per task
-    [InlineData(8, 32, 14, 14, 96, 3, 2, 1, 1)]     // a small batch keeps one image per task (16+ tasks)
+    [InlineData(8, 32, 14, 14, 96, 3, 2, 1, 3)]     // a small batch: up to half of it per task, the best panel fill (147 of 160)
+    [InlineData(10, 96, 7, 7, 96, 3, 1, 1, 5)]      // 10 images past an exit: two tasks of 5 (245 of 256 columns)
+    [InlineData(4, 96, 7, 7, 96, 3, 1, 1, 1)]       // 2 images fill their panels no better than 1: one per task
+    [InlineData(2, 96, 7, 7, 96, 3, 1, 1, 1)]       // two images, two tasks
+    [InlineData(31, 96, 7, 7, 96, 3, 1, 1, 9)]      // below 32 images: 9 × 49 = 441 of 448 columns fills best
     public void MultiImageForward_TakesStride1AndStride2Maps(int n, int c, int h, int w, int o, int k, int stride, int pad, int perTask)
     {
         var g = new ConvGeometry(n, c, h, w, o, k, k, (stride, stride), (pad, pad), (1, 1), 1);

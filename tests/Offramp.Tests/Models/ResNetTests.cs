@@ -340,4 +340,33 @@ public class ResNetTests
         Assert.All(outs.Logits, l => Assert.Equal([1, 1000], l.Shape));
         Assert.All(outs.Final.ToArray(), v => Assert.True(float.IsFinite(v)));
     }
+
+    [Fact]
+    public void BasicBlock_EvalStridedBlock_PairedShortcut_EqualsTheSeparateModuleCalls()
+    {
+        // resnet_fm's first block (16 → 32, stride 2, 28 → 14) takes the paired conv1 + projection pass in eval mode;
+        // its output must be bit-identical to conv1, bn1, ReLU, conv2, bn2, the downsample and the final ReLU one by one.
+        var model = Create("resnet_fm", new ModelOptions { NumClasses = 10, InputShape = [1, 28, 28], Seed = 3 });
+        var rng = new Rng(5);
+        foreach (var bn in model.Modules().OfType<BatchNorm2d>())
+        {
+            Tensor.Randn(rng, [bn.NumFeatures]).CopyDataTo(bn.RunningMean!);
+            Tensor.Rand(rng, [bn.NumFeatures]).Add(0.5).CopyDataTo(bn.RunningVar!);
+            Tensor.Randn(rng, [bn.NumFeatures]).CopyDataTo(bn.Weight!);
+            Tensor.Randn(rng, [bn.NumFeatures]).CopyDataTo(bn.Bias!);
+        }
+
+        model.Eval();
+        var block = (BasicBlock)model.Blocks[0];
+        Assert.NotNull(block.Downsample);
+        var x = Tensor.Randn(rng, [5, 16, 28, 28]);
+        using var noGrad = Autograd.NoGrad();
+        var y = block.Forward(x);
+        Assert.Equal(Engine.Kernels.Gemm.IsSupported(Engine.Kernels.GemmPath.Avx512), block.Conv1.TryForwardNormActWithProjection(
+            x, block.Bn1, true, (Conv2d)block.Downsample![0], (BatchNorm2d)block.Downsample[1]) is not null);
+        var h = block.Bn1.Forward(block.Conv1.Forward(x)).Relu();
+        var expected = block.Bn2.Forward(block.Conv2.Forward(h)).Add(block.Downsample!.Forward(x)).Relu();
+        Assert.Equal(expected.Shape, y.Shape);
+        Assert.Equal(expected.ToArray(), y.ToArray());
+    }
 }
