@@ -44,13 +44,9 @@ public static partial class F
                 bnBias, training: false, eps: eps), residual, relu);
         }
 
-        // F.BatchNorm's checks of its per-channel tensors, against the convolution's output.
-        CheckChannelParam(x.DType, yShape, runningMean, g.O, "running_mean");
-        CheckChannelParam(x.DType, yShape, runningVar, g.O, "running_var");
-        CheckChannelParam(x.DType, yShape, bnWeight, g.O, "weight");
-        CheckChannelParam(x.DType, yShape, bnBias, g.O, "bias");
-
-        var (scale, shift) = EvalAffine(g.O, runningVar, bnWeight, bnBias, eps);
+        var norm = new EvalNorm(runningMean, runningVar, bnWeight, bnBias, eps);
+        norm.Check(x.DType, yShape, g.O);
+        var (scale, shift) = norm.Affine(g.O);
         var output = TensorMemory.Uninitialized(yShape);
         fixed (float* pm = runningMean.Span, ps = scale, pt = shift, pr = residual is null ? default : residual.Span)
         {
@@ -71,22 +67,6 @@ public static partial class F
         }
 
         return output;
-    }
-
-    // Per-channel operands of an eval-mode BatchNorm exactly as Norm.BatchNormForward computes them.
-    private static (float[] Scale, float[] Shift) EvalAffine(int channels, Tensor runningVar, Tensor? bnWeight, Tensor? bnBias, double eps)
-    {
-        var scale = new float[channels];
-        var shift = new float[channels];
-        var variance = runningVar.Span;
-        var bw = bnWeight is null ? default : bnWeight.Span;
-        var bb = bnBias is null ? default : bnBias.Span;
-        for (int ch = 0; ch < channels; ch++)
-        {
-            (_, scale[ch], shift[ch]) = Norm.ChannelAffine(variance[ch], (float)eps, bw, bb, ch);
-        }
-
-        return (scale, shift);
     }
 
     /// <summary>
@@ -112,8 +92,8 @@ public static partial class F
         int[] yShape = [g.N, g.O, g.OH, g.OW], pShape = [g.N, gp.O, gp.OH, gp.OW];
         norm.Check(x.DType, yShape, g.O);
         projectionNorm.Check(x.DType, pShape, gp.O);
-        var (scale, shift) = EvalAffine(g.O, norm.RunningVar, norm.Weight, norm.Bias, norm.Eps);
-        var (pScale, pShift) = EvalAffine(gp.O, projectionNorm.RunningVar, projectionNorm.Weight, projectionNorm.Bias, projectionNorm.Eps);
+        var (scale, shift) = norm.Affine(g.O);
+        var (pScale, pShift) = projectionNorm.Affine(gp.O);
         var output = TensorMemory.Uninitialized(yShape);
         var projected = TensorMemory.Uninitialized(pShape);
         fixed (float* pm = norm.RunningMean.Span, ps = scale, pt = shift, qm = projectionNorm.RunningMean.Span, qs = pScale, qt = pShift)
@@ -147,5 +127,21 @@ internal readonly record struct EvalNorm(Tensor RunningMean, Tensor RunningVar, 
         F.CheckChannelParam(dtype, shape, RunningVar, channels, "running_var");
         F.CheckChannelParam(dtype, shape, Weight, channels, "weight");
         F.CheckChannelParam(dtype, shape, Bias, channels, "bias");
+    }
+
+    /// <summary>Per-channel scale and shift exactly as <see cref="Norm.BatchNormForward{T}"/> computes them.</summary>
+    internal (float[] Scale, float[] Shift) Affine(int channels)
+    {
+        var scale = new float[channels];
+        var shift = new float[channels];
+        var variance = RunningVar.Span;
+        var bw = Weight is null ? default : Weight.Span;
+        var bb = Bias is null ? default : Bias.Span;
+        for (int ch = 0; ch < channels; ch++)
+        {
+            (_, scale[ch], shift[ch]) = Norm.ChannelAffine(variance[ch], (float)Eps, bw, bb, ch);
+        }
+
+        return (scale, shift);
     }
 }

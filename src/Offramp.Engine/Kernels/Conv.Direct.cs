@@ -224,12 +224,12 @@ internal static unsafe partial class Conv
             bool two = oh + 1 < oh1;
             for (int ow0 = 0; ow0 < g.OW; ow0 += DirectLanes)
             {
-                DirectRun(src + ow0, pwid, offsets, k, wpk, bias, g.O, y + ((nint)oh * g.OW) + ow0, ohw, g.OW, two,
-                    Math.Min(DirectLanes, g.OW - ow0));
+                int lanes = Math.Min(DirectLanes, g.OW - ow0);
+                nint at = ((nint)oh * g.OW) + ow0;
+                DirectRun(src + ow0, pwid, offsets, k, wpk, bias, g.O, y + at, ohw, g.OW, two, lanes);
                 if (!companion.IsEmpty)
                 {
-                    DirectRun(src + ow0, pwid, centre, g.C, companion.W, null, companion.O,
-                        companion.Y + ((nint)oh * g.OW) + ow0, ohw, g.OW, two, Math.Min(DirectLanes, g.OW - ow0));
+                    DirectRun(src + ow0, pwid, centre, g.C, companion.W, null, companion.O, companion.Y + at, ohw, g.OW, two, lanes);
                 }
             }
         }

@@ -115,8 +115,9 @@ internal static unsafe partial class Conv
     // Images one forward task covers (1 = one task per image and column range). Small feature maps (an OH·OW that is
     // not a multiple of the panel width, up to 256 positions) waste much of their last panel on padding when each
     // image is its own GEMM (49 positions fill 64 columns); several images side by side share the panels. From 32
-    // images at least 16 tasks are left for the threads; below, two. From the sizes alone, so results do not depend on the thread count — and as
-    // every output is the same sum in the same order either way, they do not depend on this choice either.
+    // images at least 16 tasks are left for the threads; below, two. From the sizes alone, so results do not depend
+    // on the thread count — and as every output is the same sum in the same order either way, they do not depend on
+    // this choice either.
     private const int MultiImageColumns = 512;
 
     internal static int ImagesPerTask(in ConvGeometry g, int nr) =>
@@ -152,9 +153,10 @@ internal static unsafe partial class Conv
         double bestFill = Fill(1);
         for (int p = 2; p <= Math.Min(most, (g.N + 1) / 2); p++)
         {
-            if (Fill(p) > bestFill)
+            double fill = Fill(p);
+            if (fill > bestFill)
             {
-                (best, bestFill) = (p, Fill(p));
+                (best, bestFill) = (p, fill);
             }
         }
 

@@ -154,6 +154,18 @@ public sealed class Conv2d : Module
             new EvalNorm(projectionBn.RunningMean, projectionBn.RunningVar!, projectionBn.Weight, projectionBn.Bias, projectionBn.Eps));
     }
 
+    /// <summary>
+    /// <see cref="ForwardNormAct"/> of this convolution (with <paramref name="relu"/>) and of a projection shortcut
+    /// over the same input, in either mode: one pass where <see cref="TryForwardNormActWithProjection"/> pairs them,
+    /// else the two calls, this convolution first. The results are the same either way.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes or channel counts disagree.</exception>
+    public (Tensor Main, Tensor Projection) ForwardNormActWithProjection(Tensor x, BatchNorm2d bn, bool relu, Conv2d projection,
+        BatchNorm2d projectionBn) =>
+        TryForwardNormActWithProjection(x, bn, relu, projection, projectionBn) is { } pair
+            ? pair
+            : (ForwardNormAct(x, bn, relu: relu), projection.ForwardNormAct(x, projectionBn));
+
     /// <summary>Output spatial size for an input of <paramref name="h"/>×<paramref name="w"/>.</summary>
     public (int H, int W) OutputSize(int h, int w) => (
         (h + 2 * Padding.H - Dilation.H * (KernelSize.H - 1) - 1) / Stride.H + 1,

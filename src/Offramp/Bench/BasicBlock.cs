@@ -50,18 +50,9 @@ public sealed class BasicBlock : Module
 
         // Eval: each conv applies its BatchNorm, the shortcut and the ReLU to its output tiles, and a projection
         // shortcut comes from conv1's pass over x where the direct kernel takes it (all bit-identical).
-        if (Shortcut is Sequential { Count: 2 } s && s[0] is Conv2d proj && s[1] is BatchNorm2d bn)
-        {
-            if (Conv1.TryForwardNormActWithProjection(x, Bn1, relu: true, proj, bn) is { } pair)
-            {
-                return Conv2.ForwardNormAct(pair.Main, Bn2, pair.Projection, relu: true);
-            }
-
-            return Conv2.ForwardNormAct(Conv1.ForwardNormAct(x, Bn1, relu: true), Bn2, proj.ForwardNormAct(x, bn), relu: true);
-        }
-
-        var h = Conv1.ForwardNormAct(x, Bn1, relu: true);
-        var identity = Shortcut.Forward(x);
+        var (h, identity) = Shortcut is Sequential { Count: 2 } s && s[0] is Conv2d proj && s[1] is BatchNorm2d bn
+            ? Conv1.ForwardNormActWithProjection(x, Bn1, relu: true, proj, bn)
+            : (Conv1.ForwardNormAct(x, Bn1, relu: true), Shortcut.Forward(x));
         return Conv2.ForwardNormAct(h, Bn2, identity, relu: true);
     }
 

@@ -63,12 +63,9 @@ public sealed class BasicBlock : ResNetBlock
         // Each conv applies its BatchNorm, the shortcut and the ReLU: to its output tiles in eval mode, in
         // BatchNorm's pass in training (F.BatchNormAct); both bit-identical to the separate ops.
         // In eval mode a strided block's projection shortcut comes from conv1's pass over x (bit-identical).
-        if (Downsample is { } d && Conv1.TryForwardNormActWithProjection(x, Bn1, relu: true, (Conv2d)d[0], (BatchNorm2d)d[1]) is { } pair)
-        {
-            return Conv2.ForwardNormAct(pair.Main, Bn2, pair.Projection, relu: true);
-        }
-
-        var h = Conv1.ForwardNormAct(x, Bn1, relu: true);
-        return Conv2.ForwardNormAct(h, Bn2, Shortcut(x), relu: true);
+        var (h, shortcut) = Downsample is { } d
+            ? Conv1.ForwardNormActWithProjection(x, Bn1, relu: true, (Conv2d)d[0], (BatchNorm2d)d[1])
+            : (Conv1.ForwardNormAct(x, Bn1, relu: true), Shortcut(x));
+        return Conv2.ForwardNormAct(h, Bn2, shortcut, relu: true);
     }
 }
