@@ -5,7 +5,7 @@ namespace Offramp.Benchmarks;
 
 /// <summary>
 /// `--quick --depthwise`: the depthwise convolution kernels (forward, input gradient, weight gradient) on the
-/// Dynamic Perceiver's 7×7 X2Z shapes and MobileNetV3's 3×3 / 5×5 stride-1 and stride-2 shapes, GFLOP/s by wall
+/// Dynamic Perceiver's 7×7 X2Z shapes (224² models and the Fashion-MNIST ones at batch 256) and MobileNetV3's 3×3 / 5×5 stride-1 and stride-2 shapes, GFLOP/s by wall
 /// clock and by CPU time (2·N·C·OH·OW·K² flops per pass). Options: `--threads N`.
 /// </summary>
 public static class DepthwiseQuickBench
@@ -17,6 +17,10 @@ public static class DepthwiseQuickBench
         ("dp X2Z N16 c128 7x7 16²", 16, 128, 16, 7, 1),
         ("dp X2Z N16 c256 7x7 8²", 16, 256, 8, 7, 1),
         ("dp X2Z N1 c128 7x7 16²", 1, 128, 16, 7, 1),
+        ("dp-fm N256 c16 7x7 28²", 256, 16, 28, 7, 1),
+        ("dp-fm N256 c32 7x7 14²", 256, 32, 14, 7, 1),
+        ("dp-fm N256 c64 7x7 7²", 256, 64, 7, 7, 1),
+        ("dp-fm N256 c96 7x7 7²", 256, 96, 7, 7, 1),
         ("mbv3 N16 c72 3x3 28²", 16, 72, 28, 3, 1),
         ("mbv3 N16 c64 3x3 s2 56²", 16, 64, 56, 3, 2),
         ("mbv3 N16 c240 5x5 14²", 16, 240, 14, 5, 1),

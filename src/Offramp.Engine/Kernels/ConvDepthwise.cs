@@ -9,8 +9,9 @@ namespace Offramp.Engine.Kernels;
 /// registers. The input gradient is the same correlation of the stride-spread, padded output gradient with the
 /// flipped kernel (a scalar scatter only for kernels over 1024 taps); the weight gradient loads each output-gradient
 /// vector once for four taps' dot products.
-/// Work is split by plane (forward: per (n, o); input gradient: per (n, c); weight gradient: per o), so each
-/// output element is summed in a fixed order whatever the thread count.
+/// Work is split by plane (forward: per (n, o); input gradient: per (n, c); weight gradient: per o; small planes
+/// several to a task), so each output element is summed in a fixed order whatever the thread count. Stride-1 planes
+/// under 8 columns wide go through the flattened layout of <c>ConvDepthwiseFlat.cs</c>.
 /// </summary>
 internal static unsafe partial class ConvDepthwise
 {
@@ -23,8 +24,14 @@ internal static unsafe partial class ConvDepthwise
             nint xa = (nint)px, wa = (nint)pw, ba = (nint)pb, ya = (nint)py;
             bool hasBias = !b.IsEmpty;
             var width = Width;
-            Parallelism.For(g.N * g.O, t => ForwardPlane(t, (float*)xa, (float*)wa, hasBias ? (float*)ba : null, (float*)ya, g, width),
-                2L * g.OH * g.OW * g.KH * g.KW);
+            int planes = g.N * g.O, per = PlanesPerTask(g.OH * g.OW * g.KH * g.KW);
+            Parallelism.For((planes + per - 1) / per, i =>
+            {
+                for (int t = i * per, end = Math.Min(planes, t + per); t < end; t++)
+                {
+                    ForwardPlane(t, (float*)xa, (float*)wa, hasBias ? (float*)ba : null, (float*)ya, g, width);
+                }
+            }, 2L * g.OH * g.OW * g.KH * g.KW * per);
         }
     }
 
@@ -35,8 +42,14 @@ internal static unsafe partial class ConvDepthwise
         {
             nint gya = (nint)pgy, wa = (nint)pw, gxa = (nint)pgx;
             var width = Width;
-            Parallelism.For(g.N * g.C, t => BackwardInputPlane(t, (float*)gya, (float*)wa, (float*)gxa, g, width),
-                2L * g.OH * g.OW * g.KH * g.KW * (g.O / g.C));
+            int planes = g.N * g.C, per = PlanesPerTask(g.OH * g.OW * g.KH * g.KW * (g.O / g.C));
+            Parallelism.For((planes + per - 1) / per, i =>
+            {
+                for (int t = i * per, end = Math.Min(planes, t + per); t < end; t++)
+                {
+                    BackwardInputPlane(t, (float*)gya, (float*)wa, (float*)gxa, g, width);
+                }
+            }, 2L * g.OH * g.OW * g.KH * g.KW * (g.O / g.C) * per);
         }
     }
 
@@ -50,6 +63,11 @@ internal static unsafe partial class ConvDepthwise
             Parallelism.For(g.O, o => BackwardWeightChannel(o, (float*)xa, (float*)gya, (float*)gwa, g, width), 2L * g.N * g.OH * g.OW * g.KH * g.KW);
         }
     }
+
+    /// <summary>Planes per task: enough that a task does about 32 Ki multiply-adds (one 7×7 plane with a 7×7 kernel is
+    /// 2.4 Ki, too little to pay for a task hand-out on its own). Planes are independent, so grouping them does not change
+    /// any result.</summary>
+    private static int PlanesPerTask(long macsPerPlane) => (int)Math.Clamp((1L << 15) / Math.Max(1L, macsPerPlane), 1, 64);
 
     // Per-task bodies: static and fully optimized (a lambda body would run as Tier-0 code for a while).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -94,6 +112,12 @@ internal static unsafe partial class ConvDepthwise
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardWeightChannel(int o, float* x, float* gy, float* gw, ConvGeometry g, SimdWidth width)
     {
+        if (UseFlat(g.OW, g, width))
+        {
+            WeightChannelFlat(o, x, gy, gw, g, width);
+            return;
+        }
+
         int kk = g.KH * g.KW, c = o / (g.O / g.C);
         new Span<float>(gw + ((nint)o * kk), kk).Clear();
         for (int n = 0; n < g.N; n++)

@@ -30,7 +30,7 @@ internal static unsafe partial class ConvDepthwise
     // One input plane (H, W) padded by (padH, padW) and split into stride-W phases.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Padded PadInput(float* x, ConvGeometry g)
-        => Pad(x, g.H, g.W, g.Padding.H, g.Padding.W, g.H + (2 * g.Padding.H), g.W + (2 * g.Padding.W), g.Stride.W);
+        => Pad(x, g.H, g.W, g.Padding.H, g.Padding.W, g.H + (2 * g.Padding.H), g.W + (2 * g.Padding.W), g.Stride.W, FlatTail(g));
 
     // One output-gradient plane (OH, OW) spread by the stride and placed so that gx[ih, iw] = Σ w[kh, kw] ·
     // P[ih + (KH−1−kh)·dH, iw + (KW−1−kw)·dW] (a stride-1 correlation with the flipped kernel): gy[oh, ow] sits at
@@ -39,18 +39,18 @@ internal static unsafe partial class ConvDepthwise
     private static Padded PadOutputGrad(float* gy, ConvGeometry g)
     {
         int th = ((g.KH - 1) * g.Dilation.H) - g.Padding.H, tw = ((g.KW - 1) * g.Dilation.W) - g.Padding.W;
-        return Pad(gy, g.OH, g.OW, th, tw, g.H + ((g.KH - 1) * g.Dilation.H), g.W + ((g.KW - 1) * g.Dilation.W), 1,
+        return Pad(gy, g.OH, g.OW, th, tw, g.H + ((g.KH - 1) * g.Dilation.H), g.W + ((g.KW - 1) * g.Dilation.W), 1, FlatTail(g),
             g.Stride.H, g.Stride.W);
     }
 
     // src (h, w) → thread-local (hp, wp) zero buffer with src[r, c] at (r·spreadH + top, c·spreadW + left)
-    // (clipped), in s column phases (s > 1 only with spreadW == 1).
+    // (clipped), in s column phases (s > 1 only with spreadW == 1), followed by `tail` zeros.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Padded Pad(float* src, int h, int w, int top, int left, int hp, int wp, int s, int spreadH = 1, int spreadW = 1)
+    private static Padded Pad(float* src, int h, int w, int top, int left, int hp, int wp, int s, int tail, int spreadH = 1, int spreadW = 1)
     {
         Debug.Assert(s == 1 || spreadW == 1);
         int pw = (wp + s - 1) / s;
-        int n = s * hp * pw;
+        int n = (s * hp * pw) + tail;
         if (t_plane is null || t_plane.Length < n)
         {
             t_plane = GC.AllocateUninitializedArray<float>(Math.Max(n, 4096), pinned: true);
@@ -137,6 +137,12 @@ internal static unsafe partial class ConvDepthwise
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CorrelatePlane(Padded pp, float* wk, float* y, int oh_, int ow_, ConvGeometry g, float init, bool accumulate, SimdWidth width)
     {
+        if (UseFlat(ow_, g, width))
+        {
+            CorrelateFlat(pp, wk, y, oh_, ow_, g, init, accumulate, width);
+            return;
+        }
+
         int kw_ = g.KW;
         nint* col = stackalloc nint[kw_];
         for (int kw = 0; kw < kw_; kw++)

@@ -10,7 +10,7 @@ internal static unsafe partial class ConvDepthwise
     // groups of up to four; each 8-column vector of gy is loaded once and multiplied into the group's four
     // independent accumulators (lane j holds the columns ≡ j mod 8; a row's last partial vector is loaded over its
     // final 8 columns with the already-counted lanes masked off). Partials reduce in a fixed order, so the result
-    // does not depend on the thread count. Without Vector256 (or OW < 8) a scalar loop sums each tap in (oh, ow) order.
+    // does not depend on the thread count. Stride-1 planes under 8 columns take WeightChannelFlat instead; without Vector256 (or OW < 8), a scalar loop sums each tap in (oh, ow) order.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TapDots(Padded pp, float* gy, float* gw, ConvGeometry g, SimdWidth width)
     {

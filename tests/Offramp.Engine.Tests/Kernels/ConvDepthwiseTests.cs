@@ -31,6 +31,17 @@ public class ConvDepthwiseTests
         new[] { 2, 3, 9, 17, 2, 5, 5, 2, 1, 1, 2, 1, 1 },
         new[] { 1, 2, 18, 50, 1, 5, 5, 2, 2, 4, 4, 1, 1 },
         new[] { 1, 2, 35, 36, 1, 33, 33, 2, 1, 16, 16, 1, 1 }, // KH·KW > 1024: dX takes the scalar scatter
+
+        // Stride-1 planes under 8 columns: the flattened path (ConvDepthwiseFlat.cs).
+        new[] { 3, 4, 7, 7, 1, 7, 7, 1, 1, 3, 3, 1, 1 },
+        new[] { 2, 3, 7, 7, 2, 7, 7, 1, 1, 3, 3, 1, 1 },    // multiplier 2: dX accumulates
+        new[] { 1, 3, 7, 7, 1, 5, 5, 1, 1, 2, 2, 1, 1 },
+        new[] { 2, 2, 6, 5, 1, 3, 3, 1, 1, 1, 1, 1, 1 },
+        new[] { 1, 2, 9, 7, 1, 3, 3, 1, 1, 2, 2, 2, 2 },    // dilation 2
+        new[] { 1, 2, 30, 3, 1, 5, 3, 1, 1, 2, 1, 1, 1 },   // 150 flat elements: two blocks
+        new[] { 2, 2, 1, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1 },
+        new[] { 1, 2, 5, 6, 1, 3, 3, 1, 1, 0, 0, 1, 1 },    // no padding
+        new[] { 1, 2, 7, 7, 1, 7, 7, 2, 2, 3, 3, 1, 1 },    // stride 2: not flat
     };
 
     private static IEnumerable<SimdWidth> Widths()
@@ -108,7 +119,7 @@ public class ConvDepthwiseTests
         int saved = Parallelism.Threads;
         try
         {
-            foreach (var p in new[] { new[] { 3, 5, 20, 21, 1, 7, 7, 1, 1, 3, 3, 1, 1 }, new[] { 2, 4, 23, 17, 2, 3, 3, 2, 2, 1, 1, 1, 1 } })
+            foreach (var p in new[] { new[] { 3, 5, 20, 21, 1, 7, 7, 1, 1, 3, 3, 1, 1 }, new[] { 2, 4, 23, 17, 2, 3, 3, 2, 2, 1, 1, 1, 1 }, new[] { 3, 5, 7, 7, 1, 7, 7, 1, 1, 3, 3, 1, 1 } })
             {
                 var g = Geometry(p);
                 var (x, w, b, gy) = Operands(g, 12);
