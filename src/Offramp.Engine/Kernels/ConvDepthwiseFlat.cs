@@ -20,9 +20,10 @@ internal static unsafe partial class ConvDepthwise
     [ThreadStatic]
     private static float[]? t_flat;
 
-    /// <summary>Whether a plane takes the flat path: stride 1 and fewer output columns than a Vector256.</summary>
+    /// <summary>Whether a plane takes the flat path: stride 1, fewer output columns than a Vector256, and at most 256
+    /// taps (the weight gradient keeps a vector of partials per tap on the stack).</summary>
     private static bool UseFlat(int ow_, ConvGeometry g, SimdWidth width)
-        => ow_ < 8 && g.Stride == (1, 1) && width >= SimdWidth.V256 && Vector256.IsHardwareAccelerated;
+        => ow_ < 8 && g.Stride == (1, 1) && g.KH * g.KW <= 256 && width >= SimdWidth.V256 && Vector256.IsHardwareAccelerated;
 
     private static int FlatLanes(SimdWidth width) => width >= SimdWidth.V512 && Vector512.IsHardwareAccelerated ? 16 : 8;
 

@@ -42,6 +42,7 @@ public class ConvDepthwiseTests
         new[] { 2, 2, 1, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1 },
         new[] { 1, 2, 5, 6, 1, 3, 3, 1, 1, 0, 0, 1, 1 },    // no padding
         new[] { 1, 2, 7, 7, 1, 7, 7, 2, 2, 3, 3, 1, 1 },    // stride 2: not flat
+        new[] { 1, 2, 5, 5, 1, 17, 17, 1, 1, 8, 8, 1, 1 },  // 289 taps: not flat
     };
 
     private static IEnumerable<SimdWidth> Widths()
