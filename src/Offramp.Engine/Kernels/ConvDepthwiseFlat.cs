@@ -10,7 +10,9 @@ namespace Offramp.Engine.Kernels;
 /// and tap (kh, kw) reads element q + kh·dH·PW + kw·dW of the padded plane, so whole rows of the padded pitch go
 /// through full vectors at once (eight accumulators per block); the PW − OW wrapped columns per row are computed and
 /// dropped. Each output element still sums its taps in (kh, kw) order with fused multiply-adds from the same start
-/// value, so the results are bit-identical to the scalar loop these planes took before.
+/// value, so the forward and the input gradient are bit-identical to the scalar loop these planes took before; the
+/// weight gradient sums in another order, fixed by the sizes alone (not by the thread count). The Vector512 and
+/// Vector256 blocks are twins by width, as in the other depth-wise blocks.
 /// </summary>
 internal static unsafe partial class ConvDepthwise
 {
