@@ -71,6 +71,8 @@ public class ConvPackedTests
         new[] { 3, 6, 8, 9, 5, 1, 1, 1, 2, 0, 0, 1, 1, 1 },       // 1×1, stride (1, 2)
         new[] { 2, 3, 5, 30, 4, 1, 1, 1, 2, 0, 0, 1, 1, 1 },      // 1×1 stride (1, 2), OW = 15
         new[] { 2, 4, 9, 26, 6, 1, 1, 2, 2, 0, 0, 1, 1, 1 },      // 1×1 stride 2, OH 5 × OW 13
+        new[] { 37, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1 },   // direct kernel, a large odd batch (a 1-channel stem)
+        new[] { 70, 2, 16, 16, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1 },   // direct kernel, stride 2, 70 images
     };
 
     [Theory]
