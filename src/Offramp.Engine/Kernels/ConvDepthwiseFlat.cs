@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Offramp.Engine.Kernels;
@@ -33,15 +32,11 @@ internal static unsafe partial class ConvDepthwise
     private static int FlatTail(ConvGeometry g) => (FlatBlock * 16) + (g.KW * g.Dilation.W);
 
     // A thread-local scratch of n floats (not cleared).
-    private static float* FlatScratch(int n)
-    {
-        if (t_flat is null || t_flat.Length < n)
-        {
-            t_flat = GC.AllocateUninitializedArray<float>(Math.Max(n, 1024), pinned: true);
-        }
+    private static float* FlatScratch(int n) => Im2ColPanels.Buffer(ref t_flat, n);
 
-        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(t_flat));
-    }
+    // Element offset of tap (kh, kw) from an output's position on the flat layout of pitch pw.
+    private static nint FlatOffset(int kh, int kw, int pw, ConvGeometry g)
+        => ((nint)kh * g.Dilation.H * pw) + (kw * g.Dilation.W);
 
     // y: (oh_, ow_) = init (or y) + Σ_{kh, kw} wk[kh, kw] · P[oh + kh·dH, ow + kw·dW], P padded with pitch PW and
     // FlatTail(g) zeros after its rows.
@@ -65,7 +60,7 @@ internal static unsafe partial class ConvDepthwise
         {
             for (int kw = 0; kw < g.KW; kw++)
             {
-                off[(kh * g.KW) + kw] = ((nint)kh * g.Dilation.H * pw) + (kw * g.Dilation.W);
+                off[(kh * g.KW) + kw] = FlatOffset(kh, kw, pw, g);
             }
         }
 
@@ -177,7 +172,7 @@ internal static unsafe partial class ConvDepthwise
         {
             // Missing taps of the last group re-read tap 0; their sums are discarded.
             int u = t < kk ? t : 0;
-            off[t] = ((nint)(u / g.KW) * g.Dilation.H * (g.W + (2 * g.Padding.W))) + ((u % g.KW) * g.Dilation.W);
+            off[t] = FlatOffset(u / g.KW, u % g.KW, g.W + (2 * g.Padding.W), g);
         }
 
         for (int n = 0; n < g.N; n++)
