@@ -55,8 +55,31 @@ internal static unsafe partial class Conv
         return 4 * g.OW >= 3 * lanes || (g.Kg <= DirectSmallTaps && 2 * g.OW >= lanes);
     }
 
-    // Tasks: (image, row range). From 4 images up one task per image; with fewer, an image's rows are cut into up to 4
-    // ranges. From the sizes alone (the results do not depend on the cut either).
+    /// <summary>Multiply-adds a task of the direct forward should reach before it takes a second image.</summary>
+    internal const long DirectTaskMacs = 1 << 19;
+
+    /// <summary>For benchmarks: images per task when set (≥ 1), instead of <see cref="DirectImagesPerTask"/>'s rule.</summary>
+    internal static int DirectImagesPerTaskOverride;
+
+    /// <summary>
+    /// Images per task of the direct forward of <paramref name="g"/>: one, or for images of fewer than
+    /// <see cref="DirectTaskMacs"/> multiply-adds (a stem's 1 → 16 channels at 28²: 113 Ki) as many as reach it, at
+    /// most 4 and at most N / 16 (so a batch still leaves 16 tasks). From the sizes alone.
+    /// </summary>
+    internal static int DirectImagesPerTask(in ConvGeometry g)
+    {
+        if (DirectImagesPerTaskOverride > 0)
+        {
+            return Math.Min(DirectImagesPerTaskOverride, Math.Max(1, g.N));
+        }
+
+        long macs = (long)g.O * g.OH * g.OW * g.Kg;
+        long wanted = macs >= DirectTaskMacs ? 1 : Gemm.CeilDiv((int)DirectTaskMacs, (int)Math.Max(1, macs));
+        return (int)Math.Clamp(Math.Min(wanted, g.N / 16), 1, 4);
+    }
+
+    // Tasks: (images, row range). From 4 images up one or more whole images per task (DirectImagesPerTask); with fewer,
+    // an image's rows are cut into up to 4 ranges. From the sizes alone (the results do not depend on the cut either).
     private static void ForwardDirect(float* x, float* w, float* b, float* y, in ConvGeometry geometry, ConvEpilogue epilogue,
         in DirectCompanion companion = default)
     {
@@ -66,6 +89,7 @@ internal static unsafe partial class Conv
         int cBlocks = cp.IsEmpty ? 0 : Gemm.CeilDiv(cp.O, DirectChannels), mainSize = blocks * k * DirectChannels;
         int rowChunks = g.N >= 4 ? 1 : Math.Min(g.OH, 4), rowsPer = Gemm.CeilDiv(g.OH, rowChunks);
         rowChunks = Gemm.CeilDiv(g.OH, rowsPer);
+        int perTask = rowChunks == 1 ? DirectImagesPerTask(g) : 1, imageTasks = Gemm.CeilDiv(g.N, perTask);
         float[] packed = ArrayPool<float>.Shared.Rent(mainSize + (cBlocks * g.C * DirectChannels));
         try
         {
@@ -78,18 +102,21 @@ internal static unsafe partial class Conv
                 }
 
                 nint xa = (nint)x, ya = (nint)y, ba = (nint)b, wa = (nint)pw, ca = (nint)(pw + mainSize);
-                Parallelism.For(g.N * rowChunks, task =>
+                Parallelism.For(imageTasks * rowChunks, task =>
                 {
-                    int n = task / rowChunks, oh0 = task % rowChunks * rowsPer, oh1 = Math.Min(g.OH, oh0 + rowsPer);
-                    var pair = cp.IsEmpty ? default : new DirectCompanion((float*)ca, cp.Y + ((nint)n * cp.O * ohw), cp.O, cp.Epilogue);
-                    DirectRows((float*)xa + ((nint)n * g.C * g.H * g.W), (float*)wa, (float*)ba,
-                        (float*)ya + ((nint)n * g.O * ohw), g, oh0, oh1, pair);
-                    ApplyRows(epilogue, (float*)ya, n, g.O, ohw, oh0, oh1, g.OW);
-                    if (!cp.IsEmpty)
+                    int it = task / rowChunks, oh0 = task % rowChunks * rowsPer, oh1 = Math.Min(g.OH, oh0 + rowsPer);
+                    for (int n = it * perTask, n1 = Math.Min(g.N, n + perTask); n < n1; n++)
                     {
-                        ApplyRows(cp.Epilogue, cp.Y, n, cp.O, ohw, oh0, oh1, g.OW);
+                        var pair = cp.IsEmpty ? default : new DirectCompanion((float*)ca, cp.Y + ((nint)n * cp.O * ohw), cp.O, cp.Epilogue);
+                        DirectRows((float*)xa + ((nint)n * g.C * g.H * g.W), (float*)wa, (float*)ba,
+                            (float*)ya + ((nint)n * g.O * ohw), g, oh0, oh1, pair);
+                        ApplyRows(epilogue, (float*)ya, n, g.O, ohw, oh0, oh1, g.OW);
+                        if (!cp.IsEmpty)
+                        {
+                            ApplyRows(cp.Epilogue, cp.Y, n, cp.O, ohw, oh0, oh1, g.OW);
+                        }
                     }
-                }, 2L * (g.O + cp.O) * rowsPer * g.OW * k);
+                }, 2L * (g.O + cp.O) * rowsPer * g.OW * k * perTask);
             }
         }
         finally

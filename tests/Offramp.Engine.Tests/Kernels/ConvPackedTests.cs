@@ -326,6 +326,20 @@ public class ConvPackedTests
     }
 
     [Theory]
+    [InlineData(64, 1, 28, 28, 16, 3, 1, 1, 4)]     // resnet_fm's stem: 113 Ki multiply-adds per image, 4 per task
+    [InlineData(37, 1, 28, 28, 16, 3, 1, 1, 2)]     // 37 images: at most N / 16 per task (19 tasks, the last with 1)
+    [InlineData(16, 1, 28, 28, 16, 3, 1, 1, 1)]     // 16 images: one each
+    [InlineData(70, 2, 16, 16, 10, 3, 2, 1, 4)]     // 11.5 Ki per image: at most 4 (18 tasks, the last with 2)
+    [InlineData(64, 16, 28, 28, 32, 3, 2, 1, 1)]    // the block's stride-2 conv: 903 Ki per image, one each
+    [InlineData(64, 32, 14, 14, 32, 3, 1, 1, 1)]    // 32 channels at 14×14: 1.8 Mi per image, one each
+    public void DirectForward_GroupsSmallImagesIntoTasks(int n, int c, int h, int w, int o, int k, int stride, int pad, int perTask)
+    {
+        var g = new ConvGeometry(n, c, h, w, o, k, k, (stride, stride), (pad, pad), (1, 1), 1);
+        Assert.True(Conv.UsesDirect(g, GemmPath.Avx512) || !Gemm.IsSupported(GemmPath.Avx512));
+        Assert.Equal(perTask, Conv.DirectImagesPerTask(g));
+    }
+
+    [Theory]
     [InlineData(1, 32, 784)]
     [InlineData(1, 128, 49)]
     [InlineData(1, 64, 196)]
