@@ -44,6 +44,10 @@ public sealed class ConvState
     /// <summary>The three kernels alone (no autograd, no allocation): forward, input gradient, weight gradient.</summary>
     public void KernelForward() => Offramp.Engine.Kernels.Conv.Forward(_x.Span, _w.Span, default, _y, Geometry);
 
+    /// <summary>The forward kernel with the weights packed once (<see cref="FrozenWeights"/>; call it inside a scope).</summary>
+    public void KernelForwardFrozen() => Offramp.Engine.Kernels.Conv.Forward(_x.Span, _w.Span, default, _y, Geometry,
+        prepacked: Offramp.Engine.Kernels.Conv.PackedWeights(_w, Geometry));
+
     /// <inheritdoc cref="KernelForward"/>
     public void KernelInputGrad() => Offramp.Engine.Kernels.Conv.BackwardInput(_gy.Span, _w.Span, _gx, Geometry);
 

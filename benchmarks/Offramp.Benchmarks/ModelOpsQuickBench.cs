@@ -15,7 +15,8 @@ namespace Offramp.Benchmarks;
 /// milliseconds per staged segment (Start + RunToExit k, heads included) and per op kind of the first segment (stem
 /// conv, BatchNorm, ReLU, the SDN head's pools), eval mode, no gradients, median of repeated runs.
 /// Options: `--threads N`, `--batch B` (64), `--model NAME`, `--reps R` (25), `--weights FILE.safetensors` (trained weights instead of the initialisation), `--keep1 F` / `--keep2 F` (shares of the batch the
-/// dynamic path carries past exits 0 and 1; 0.8 and 0.63). Prints the median and the minimum.
+/// dynamic path carries past exits 0 and 1; 0.8 and 0.63), `--frozen` (convolution weights packed once, as the inference
+/// runners run them: <see cref="FrozenWeights"/>). Prints the median and the minimum.
 /// </summary>
 public static class ModelOpsQuickBench
 {
@@ -36,6 +37,7 @@ public static class ModelOpsQuickBench
 
         model.Eval();
         using var noGrad = Autograd.NoGrad();
+        using var frozen = args.Contains("--frozen") ? FrozenWeights.Freeze() : null;
         var x = Tensor.Randn(new Rng(1), [n, .. model.InputShape]);
         Console.WriteLine($"{model.GetType().Name} {Arg("--model", "resnet_fm")}, batch {n}, threads {Parallelism.Threads}; median ms");
 

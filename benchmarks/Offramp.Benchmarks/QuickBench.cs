@@ -13,7 +13,8 @@ namespace Offramp.Benchmarks;
 /// CPU time). On a shared machine the wall-clock figure falls with the load; the CPU-time one measures the code.
 /// Options: `--threads N`, `--gemm` / `--conv` (one part), `--kernel` (the GEMM micro-kernels on L1-resident panels),
 /// `--conv-parts` (each convolution kernel of resnet_fm's training step; `--shape S` only names containing S,
-/// `--forward-only`), `--batchnorm` (BatchNorm + ReLU, fused vs generic).
+/// `--forward-only`), `--batchnorm` (BatchNorm + ReLU, fused vs generic), `--conv-small` (the 7×7 stage's forward kernels at the
+/// small batches that continue past an exit).
 /// </summary>
 public static class QuickBench
 {
@@ -31,6 +32,12 @@ public static class QuickBench
         if (args.Contains("--conv-parts"))
         {
             ConvParts(Array.IndexOf(args, "--shape") is int si and >= 0 ? args[si + 1] : "", args.Contains("--forward-only"));
+            return;
+        }
+
+        if (args.Contains("--conv-small"))
+        {
+            ConvSmallBatches();
             return;
         }
 
@@ -120,6 +127,72 @@ public static class QuickBench
             }
 
             Console.WriteLine($"{s.Name,-32} {f,14} {f0,14} {ig,14} {ig0,14} {wg,14} {wg0,14}");
+        }
+    }
+
+    // The forward kernel alone (Conv.Forward, no allocation) of resnet_fm's 7×7-stage convolutions at the batch sizes
+    // that continue past an exit in the dynamic runner: µs per image and wall GFLOP/s, against batch 64.
+    private static void ConvSmallBatches()
+    {
+        Console.WriteLine($"threads {Parallelism.Threads}, load average {LoadAverage()}; conv forward kernel, µs per image (wall GFLOP/s)");
+        int[] batches = [1, 2, 4, 6, 10, 16, 64];
+        Console.WriteLine($"{"shape",-28} " + string.Join(" ", batches.Select(b => $"{"N" + b,15}")));
+        var shapes = new[]
+        {
+            ("C1→16 3x3 28 (stem)", 1, 28, 16, 1), ("C32 3x3 14 (seg 0)", 32, 14, 32, 1),
+            ("C32→96 3x3 s2 14 (seg 1)", 32, 14, 96, 2), ("C96 3x3 7 (seg 1, 2)", 96, 7, 96, 1),
+        };
+        foreach (bool frozen in new[] { false, true })
+        {
+            Console.WriteLine(frozen ? "weights packed once (FrozenWeights.Freeze)" : "weights packed in every call");
+            using var scope = frozen ? FrozenWeights.Freeze() : null;
+            foreach (var (name, c, h, o, stride) in shapes)
+            {
+                var cells = batches.Select(b =>
+                {
+                    var st = new ConvState(new ConvShape(name, b, c, h, h, o, 3, stride, 1, 1));
+                    var t = Time(frozen ? st.KernelForwardFrozen : st.KernelForward, 0.3);
+                    double flops = 2.0 * b * o * (h / stride) * (h / stride) * c * 9;
+                    return $"{t.Wall * 1e6 / b,7:F1} ({flops / t.Wall / 1e9,5:F0})";
+                });
+                Console.WriteLine($"{name,-28} " + string.Join(" ", cells));
+            }
+        }
+
+        // The thread hand-off alone: Parallelism.For over 2 and 4 items that each spin for a fixed time.
+        foreach (int us in new[] { 10, 40 })
+        {
+            foreach (int items in new[] { 2, 4 })
+            {
+                long ticks = us * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
+                var t = Time(() => Parallelism.For(items, _ =>
+                {
+                    long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                    while (System.Diagnostics.Stopwatch.GetTimestamp() - t0 < ticks)
+                    {
+                    }
+                }, 1 << 20), 0.3);
+                Console.WriteLine($"Parallelism.For({items} items of {us} µs): {t.Wall * 1e6:F1} µs (ideal {items * us / (double)Math.Min(items, Parallelism.Threads):F0})");
+            }
+        }
+
+        // The weights' packing, which each forward call does once (single-threaded) before its tasks start.
+        foreach (var (m, k) in new[] { (96, 288), (96, 864) })
+        {
+            var path = Gemm.Current;
+            var a = new float[m * k];
+            var dst = new float[Gemm.PackedASize(path, m, k)];
+            var t = Time(() =>
+            {
+                unsafe
+                {
+                    fixed (float* pa = a, pd = dst)
+                    {
+                        Gemm.PackAAll(path, false, pa, k, m, k, 1f, pd);
+                    }
+                }
+            }, 0.3);
+            Console.WriteLine($"PackAAll of the ({m} × {k}) weights: {t.Wall * 1e6:F1} µs");
         }
     }
 

@@ -30,7 +30,7 @@ public static partial class F
             }
             else
             {
-                Conv.Forward(x.Span, w.Span, bs, y.Span, g);
+                Conv.Forward(x.Span, w.Span, bs, y.Span, g, prepacked: Conv.PackedWeights(w, g));
             }
         }
         else

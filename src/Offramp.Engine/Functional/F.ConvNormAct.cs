@@ -62,7 +62,7 @@ public static partial class F
             }
             else
             {
-                Conv.Forward(x.Span, w.Span, bs, output.Span, g, epilogue);
+                Conv.Forward(x.Span, w.Span, bs, output.Span, g, epilogue, Conv.PackedWeights(w, g));
             }
         }
 
@@ -99,7 +99,7 @@ public static partial class F
         fixed (float* pm = norm.RunningMean.Span, ps = scale, pt = shift, qm = projectionNorm.RunningMean.Span, qs = pScale, qt = pShift)
         {
             Conv.ForwardWithProjection(x.Span, w.Span, output.Span, g, new ConvEpilogue(pm, ps, pt, null, relu),
-                wp.Span, projected.Span, gp, new ConvEpilogue(qm, qs, qt, null, false));
+                wp.Span, projected.Span, gp, new ConvEpilogue(qm, qs, qt, null, false), Conv.PackedWeights(w, g));
         }
 
         return (output, projected);

@@ -80,8 +80,9 @@ internal static unsafe partial class Conv
 
     // Tasks: (images, row range). From 4 images up one or more whole images per task (DirectImagesPerTask); with fewer,
     // an image's rows are cut into up to 4 ranges. From the sizes alone (the results do not depend on the cut either).
+    // prepacked: w in PackDirectWeights' layout already (Conv.PackedWeights), or null.
     private static void ForwardDirect(float* x, float* w, float* b, float* y, in ConvGeometry geometry, ConvEpilogue epilogue,
-        in DirectCompanion companion = default)
+        in DirectCompanion companion = default, float[]? prepacked = null)
     {
         var g = geometry;
         var cp = companion;
@@ -90,18 +91,25 @@ internal static unsafe partial class Conv
         int rowChunks = g.N >= 4 ? 1 : Math.Min(g.OH, 4), rowsPer = Gemm.CeilDiv(g.OH, rowChunks);
         rowChunks = Gemm.CeilDiv(g.OH, rowsPer);
         int perTask = rowChunks == 1 ? DirectImagesPerTask(g) : 1, imageTasks = Gemm.CeilDiv(g.N, perTask);
-        float[] packed = ArrayPool<float>.Shared.Rent(mainSize + (cBlocks * g.C * DirectChannels));
+        // The rented buffer holds the main weights (unless prepacked) followed by the companion's.
+        int own = prepacked is null ? mainSize : 0;
+        Debug.Assert(prepacked is null || prepacked.Length >= mainSize);
+        float[] packed = ArrayPool<float>.Shared.Rent(Math.Max(1, own + (cBlocks * g.C * DirectChannels)));
         try
         {
-            fixed (float* pw = packed)
+            fixed (float* pw = packed, pre = prepacked)
             {
-                PackDirectWeights(w, g.O, k, pw);
-                if (!cp.IsEmpty)
+                if (prepacked is null)
                 {
-                    PackDirectWeights(cp.W, cp.O, g.C, pw + mainSize);
+                    PackDirectWeights(w, g.O, k, pw);
                 }
 
-                nint xa = (nint)x, ya = (nint)y, ba = (nint)b, wa = (nint)pw, ca = (nint)(pw + mainSize);
+                if (!cp.IsEmpty)
+                {
+                    PackDirectWeights(cp.W, cp.O, g.C, pw + own);
+                }
+
+                nint xa = (nint)x, ya = (nint)y, ba = (nint)b, wa = (nint)(prepacked is null ? pw : pre), ca = (nint)(pw + own);
                 Parallelism.For(imageTasks * rowChunks, task =>
                 {
                     int it = task / rowChunks, oh0 = task % rowChunks * rowsPer, oh1 = Math.Min(g.OH, oh0 + rowsPer);
@@ -147,7 +155,8 @@ internal static unsafe partial class Conv
     /// so both are bit-identical to the separate calls. Requires <see cref="CanPairProjection"/>.
     /// </summary>
     internal static void ForwardWithProjection(ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, in ConvGeometry g,
-        ConvEpilogue epilogue, ReadOnlySpan<float> wp, Span<float> yp, in ConvGeometry projection, ConvEpilogue projectionEpilogue)
+        ConvEpilogue epilogue, ReadOnlySpan<float> wp, Span<float> yp, in ConvGeometry projection, ConvEpilogue projectionEpilogue,
+        float[]? prepacked = null)
     {
         Debug.Assert(CanPairProjection(g, projection, Gemm.Current));
         Debug.Assert(x.Length == g.N * g.C * g.H * g.W && w.Length == g.O * g.Kg && y.Length == g.N * g.O * g.OH * g.OW);
@@ -159,7 +168,7 @@ internal static unsafe partial class Conv
 
         fixed (float* px = x, pw = w, py = y, pwp = wp, pyp = yp)
         {
-            ForwardDirect(px, pw, null, py, g, epilogue, new DirectCompanion(pwp, pyp, projection.O, projectionEpilogue));
+            ForwardDirect(px, pw, null, py, g, epilogue, new DirectCompanion(pwp, pyp, projection.O, projectionEpilogue), prepacked);
         }
     }
 

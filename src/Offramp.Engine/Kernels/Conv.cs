@@ -21,8 +21,9 @@ internal static unsafe partial class Conv
     // Each group's weights are packed once; each task (image, row range, column range; ConvTiles) writes its
     // im2col straight into GEMM panels (Im2ColPanels) — or packs the input itself for a pointwise convolution.
     // An epilogue (ConvEpilogue: eval BatchNorm, residual, ReLU) is applied to each task's tile right after its GEMM.
+    // prepacked: the weights already in this call's layout (PackedWeights, under FrozenWeights), or null to pack them.
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, ConvGeometry g,
-        ConvEpilogue epilogue = default)
+        ConvEpilogue epilogue = default, float[]? prepacked = null)
     {
         Debug.Assert(x.Length == g.N * g.C * g.H * g.W && w.Length == g.O * g.Kg && y.Length == g.N * g.O * g.OH * g.OW);
         if (y.IsEmpty)
@@ -35,7 +36,7 @@ internal static unsafe partial class Conv
         {
             fixed (float* px = x, pw = w, pb = b, py = y)
             {
-                ForwardDirect(px, pw, pb, py, g, epilogue);
+                ForwardDirect(px, pw, pb, py, g, epilogue, prepacked: prepacked);
             }
 
             return;
@@ -43,12 +44,13 @@ internal static unsafe partial class Conv
 
         int aSize = Gemm.PackedASize(path, g.Og, g.Kg);
         int imagesPerTask = ImagesPerTask(g, Gemm.PanelWidth(path));
-        float[] packed = ArrayPool<float>.Shared.Rent(Math.Max(1, aSize * g.Groups));
+        float[] packed = prepacked ?? ArrayPool<float>.Shared.Rent(Math.Max(1, aSize * g.Groups));
+        Debug.Assert(packed.Length >= aSize * g.Groups);
         try
         {
             fixed (float* px = x, pw = w, pb = b, py = y, pp = packed)
             {
-                for (int grp = 0; grp < g.Groups; grp++)
+                for (int grp = 0; prepacked is null && grp < g.Groups; grp++)
                 {
                     Gemm.PackAAll(path, false, pw + ((nint)grp * g.Og * g.Kg), g.Kg, g.Og, g.Kg, 1f, pp + ((nint)grp * aSize));
                 }
@@ -108,8 +110,57 @@ internal static unsafe partial class Conv
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(packed);
+            if (prepacked is null)
+            {
+                ArrayPool<float>.Shared.Return(packed);
+            }
         }
+    }
+
+    /// <summary>
+    /// Under <see cref="FrozenWeights"/>: <paramref name="w"/> packed once for <see cref="Forward"/> of
+    /// <paramref name="g"/> (the direct kernel's layout when it takes <paramref name="g"/>, else the GEMM's packed A of
+    /// every group), reused while the scope stays open; null outside a scope, for float64 weights, or with no work.
+    /// </summary>
+    internal static float[]? PackedWeights(Tensor w, in ConvGeometry g)
+    {
+        if (!FrozenWeights.IsActive || w.DType != DType.Float32 || g.O == 0 || g.Kg == 0)
+        {
+            return null;
+        }
+
+        var path = Gemm.Current;
+        bool direct = UsesDirect(g, path);
+        int o = g.O, og = g.Og, kg = g.Kg, groups = g.Groups;
+        return FrozenWeights.GetOrPack(w, (path, direct, o, kg, groups), () =>
+        {
+            var src = w.Span;
+            fixed (float* pw = src)
+            {
+                if (direct)
+                {
+                    var packed = GC.AllocateUninitializedArray<float>(Gemm.CeilDiv(o, DirectChannels) * kg * DirectChannels, pinned: true);
+                    fixed (float* pp = packed)
+                    {
+                        PackDirectWeights(pw, o, kg, pp);
+                    }
+
+                    return packed;
+                }
+
+                int aSize = Gemm.PackedASize(path, og, kg);
+                var a = GC.AllocateUninitializedArray<float>(Math.Max(1, aSize * groups), pinned: true);
+                fixed (float* pp = a)
+                {
+                    for (int grp = 0; grp < groups; grp++)
+                    {
+                        Gemm.PackAAll(path, false, pw + ((nint)grp * og * kg), kg, og, kg, 1f, pp + ((nint)grp * aSize));
+                    }
+                }
+
+                return a;
+            }
+        });
     }
 
     // Images one forward task covers (1 = one task per image and column range). Small feature maps (an OH·OW that is

@@ -43,6 +43,7 @@ public static class ExitLatency
         try
         {
             using var noGrad = Autograd.NoGrad();
+            using var frozen = FrozenWeights.Freeze();
             var row = new double[e];
             for (int r = -warmup; r < repeats; r++)
             {

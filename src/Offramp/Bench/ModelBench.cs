@@ -54,7 +54,9 @@ public static class ModelBench
         model.Eval();
         var latency = new BenchTiming[exits];
         BenchTiming b64, b256, b64Exit1;
+        // Inference with the weights packed once (FrozenWeights), as a deployed model runs; closed before training.
         using (Autograd.NoGrad())
+        using (FrozenWeights.Freeze())
         {
             var x1 = Tensor.Randn(rng, input.BatchShape(1));
             var jit = System.Diagnostics.Stopwatch.StartNew();

@@ -67,6 +67,7 @@ public sealed class AnytimeRunner
         try
         {
             using var noGrad = Autograd.NoGrad();
+            using var frozen = FrozenWeights.Freeze();
             using var step = TensorMemory.Step();
             return PredictCore(image);
         }
@@ -87,6 +88,7 @@ public sealed class AnytimeRunner
         try
         {
             using var noGrad = Autograd.NoGrad();
+            using var frozen = FrozenWeights.Freeze();
             using var step = TensorMemory.Step();
             var state = _model.Start(image);
             for (int k = 0; k < _model.Exits.Count; k++)
