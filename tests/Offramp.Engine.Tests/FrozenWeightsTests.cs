@@ -135,4 +135,40 @@ public class FrozenWeightsTests
         Assert.Null(Conv.PackedWeights(wt, g));
         Assert.Null(Conv.PackedWeights(wt.ToDType(DType.Float64), g));
     }
+
+    [Fact]
+    public void AScopeBelongsToItsThread_OtherThreadsPackInEveryCall()
+    {
+        var rng = new Rng(23);
+        var x = Tensor.Randn(rng, [2, 32, 14, 14]);
+        var wt = Tensor.Randn(rng, [96, 32, 3, 3]);
+        var g = new ConvGeometry(2, 32, 14, 14, 96, 3, 3, (1, 1), (1, 1), (1, 1), 1);
+        using var noGrad = Engine.Autograd.NoGrad();
+        var before = F.Conv2d(x, wt, null, 1, 1).ToArray();
+        using var scope = FrozenWeights.Freeze();
+        Assert.NotNull(Conv.PackedWeights(wt, g));
+
+        // A training loop on another thread changes the weight: that thread sees no scope and uses the new values.
+        float[]? other = null;
+        bool otherActive = true;
+        var t = new Thread(() =>
+        {
+            otherActive = FrozenWeights.IsActive;
+            using var ng = Engine.Autograd.NoGrad();
+            wt.Span.Fill(0.5f);
+            other = F.Conv2d(x, wt, null, 1, 1).ToArray();
+        });
+        t.Start();
+        t.Join();
+        Assert.False(otherActive);
+        Assert.NotEqual(before, other);
+
+        // Disposing on another thread is refused.
+        Exception? error = null;
+        var u = new Thread(() => error = Record.Exception(scope.Dispose));
+        u.Start();
+        u.Join();
+        Assert.IsType<InvalidOperationException>(error);
+        Assert.True(FrozenWeights.IsActive);
+    }
 }

@@ -5,7 +5,8 @@ namespace Offramp.Engine.Kernels;
 
 /// <summary>
 /// Float32 convolution as im2col + GEMM per image and group (PyTorch's slow_conv2d / Caffe): for image n and group
-/// g, Y_g (Og × OH·OW) = W_g (Og × Kg) · col_g (Kg × OH·OW). The forward pass packs the weights once per call and
+/// g, Y_g (Og × OH·OW) = W_g (Og × Kg) · col_g (Kg × OH·OW). The forward pass packs the weights once per call (or, under
+/// <see cref="FrozenWeights"/>, takes them packed once for many calls: <see cref="PackedWeights"/>) and
 /// writes im2col straight into GEMM's B panels (<see cref="Im2ColPanels"/>); a 1×1 stride-1 unpadded convolution
 /// packs the input itself; stems and maps with rows of 12+ columns take the direct kernel instead
 /// (<c>Conv.Direct.cs</c>, the same sums). The input gradient packs W_gᵀ once per call. Tasks are cut from the sizes alone
