@@ -136,6 +136,47 @@ public class FrozenWeightsTests
         Assert.Null(Conv.PackedWeights(wt.ToDType(DType.Float64), g));
     }
 
+    [Theory]
+    [InlineData(1, 192, 576)]     // a ViT's qkv at batch 1 (CLS-token heads: one row)
+    [InlineData(65, 192, 768)]    // fc1 over 65 tokens
+    [InlineData(3, 600, 10)]      // in 600: three k blocks; an exit head's 10 classes (one partial panel)
+    [InlineData(2, 40, 3100)]     // out 3,100: two column blocks of the GEMM (NC 3,072)
+    [InlineData(7, 1, 33)]        // in 1
+    [InlineData(300, 16, 8)]      // above 256 rows the GEMM packs the weights in every call, scope or not
+    public void Linear_InsideAScope_BitIdenticalToPackingEveryCall(int rows, int inF, int outF)
+    {
+        var rng = new Rng(31);
+        var x = Tensor.Randn(rng, [rows, inF]);
+        var w = Tensor.Randn(rng, [outF, inF]);
+        var b = Tensor.Randn(rng, [outF]);
+        var r = Tensor.Randn(rng, [rows, outF]);
+        using var noGrad = Engine.Autograd.NoGrad();
+        var plain = F.Linear(x, w, b).ToArray();
+        var gelu = F.LinearEpilogue(x, w, b, gelu: true).ToArray();
+        var residual = F.LinearEpilogue(x, w, b, r).ToArray();
+        var noBias = F.LinearEpilogue(x, w, null, r).ToArray();
+        using var scope = FrozenWeights.Freeze();
+        for (int call = 0; call < 2; call++)
+        {
+            Assert.Equal(plain, F.Linear(x, w, b).ToArray());
+            Assert.Equal(gelu, F.LinearEpilogue(x, w, b, gelu: true).ToArray());
+            Assert.Equal(residual, F.LinearEpilogue(x, w, b, r).ToArray());
+            Assert.Equal(noBias, F.LinearEpilogue(x, w, null, r).ToArray());
+        }
+
+        // Reused up to 256 rows: a weight changed inside the scope keeps its packed copy (the contract); above, the
+        // change is seen.
+        w.Span.Fill(2f);
+        if (rows <= 256)
+        {
+            Assert.Equal(plain, F.Linear(x, w, b).ToArray());
+        }
+        else
+        {
+            Assert.NotEqual(plain, F.Linear(x, w, b).ToArray());
+        }
+    }
+
     [Fact]
     public void AScopeBelongsToItsThread_OtherThreadsPackInEveryCall()
     {

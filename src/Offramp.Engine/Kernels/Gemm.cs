@@ -138,7 +138,13 @@ internal static unsafe partial class Gemm
     /// or both GELU and a residual are asked for.</exception>
     public static void SgemmEpilogue(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, int ldr, bool gelu,
-        Span<float> c, int ldc)
+        Span<float> c, int ldc) =>
+        SgemmEpilogue(transA, transB, m, n, k, a, lda, b, ldb, bias, residual, ldr, gelu, c, ldc, null);
+
+    // prepackedB: PackBAll(Current, transB, b, ldb, n, k) of this b (the Linear weights under FrozenWeights), or null.
+    internal static void SgemmEpilogue(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, int ldr, bool gelu,
+        Span<float> c, int ldc, float[]? prepackedB)
     {
         CheckOperand("A", transA ? k : m, transA ? m : k, lda, a.Length);
         CheckOperand("B", transB ? n : k, transB ? k : n, ldb, b.Length);
@@ -187,11 +193,45 @@ internal static unsafe partial class Gemm
                 return;
             }
 
-            Run(Current, transA, transB, m, n, k, 1f, pa, lda, pb, ldb, 0f, pc, ldc, parallel: true, epi);
+            fixed (float* pre = prepackedB)
+            {
+                Run(Current, transA, transB, m, n, k, 1f, pa, lda, pb, ldb, 0f, pc, ldc, parallel: true, epi,
+                    pre == null ? null : AlignedStart(pre));
+            }
         }
     }
 
-    /// <summary>What <see cref="SgemmEpilogue"/> does to each C tile: the bias after the first k block; GELU or the
+    /// <summary>
+    /// op(B) (k × n) packed once into the panels <see cref="Run"/> would pack for each (column block, k block) of a
+    /// product on <paramref name="path"/>: block (jc, p0) at jc·k + p0·RoundUp(nc, NR) floats from the 64-byte aligned
+    /// start of the returned pinned array (<see cref="AlignedStart"/>). The same values in the same layout, so a GEMM
+    /// that reads them is bit-identical to one that packs them itself.
+    /// </summary>
+    internal static float[] PackBAll(GemmPath path, bool transB, float* b, int ldb, int n, int k)
+    {
+        int nr = KernelFor(path).NR, kStep = KStep(k);
+        var packed = GC.AllocateUninitializedArray<float>((RoundUp(Math.Max(n, 1), nr) * k) + 16, pinned: true);
+        fixed (float* p = packed)
+        {
+            float* dst = AlignedStart(p);
+            for (int jc = 0; jc < n; jc += NC)
+            {
+                int nc = Math.Min(NC, n - jc), panels = CeilDiv(nc, nr);
+                for (int p0 = 0; p0 < k; p0 += kStep)
+                {
+                    PackB(transB, b, ldb, p0, Math.Min(kStep, k - p0), jc, nc, nr, 0, panels,
+                        dst + ((nint)jc * k) + ((nint)p0 * RoundUp(nc, nr)));
+                }
+            }
+        }
+
+        return packed;
+    }
+
+    // The first 64-byte aligned float of a pinned buffer (PackBAll's layout starts there).
+    internal static float* AlignedStart(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
+
+    /// <summary>What <c>SgemmEpilogue</c> does to each C tile: the bias after the first k block; GELU or the
     /// residual after the last.</summary>
     internal readonly struct TileEpilogue(float* bias, float* residual, int ldr, bool gelu)
     {
@@ -233,8 +273,9 @@ internal static unsafe partial class Gemm
 
     // epi: the tile epilogue of SgemmEpilogue (beta must be 0), or default.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // prepackedB: PackBAll's panels of this op(B) (at their aligned start), or null to pack them here.
     private static void Run(GemmPath path, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
-        float* b, int ldb, float beta, float* c, int ldc, bool parallel, TileEpilogue epi = default)
+        float* b, int ldb, float beta, float* c, int ldc, bool parallel, TileEpilogue epi = default, float* prepackedB = null)
     {
         if (k == 0 || alpha == 0)
         {
@@ -256,8 +297,8 @@ internal static unsafe partial class Gemm
         int mBlocks = CeilDiv(m, mc);
         int chunkTarget = parallel ? Math.Max(1, CeilDiv(8, mBlocks)) : 1;
         int minChunkPanels = Math.Max(1, 128 / nr);
-        float* packB = PackBufferB(KC * RoundUp(Math.Min(NC, n), nr));
-        nint pa = (nint)a, pb = (nint)b, pc = (nint)c, pbuf = (nint)packB;
+        float* packB = prepackedB != null ? null : PackBufferB(KC * RoundUp(Math.Min(NC, n), nr));
+        nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
 
         int kStep = Math.Min(KC, RoundUp(CeilDiv(k, CeilDiv(k, KC)), 8));
         for (int jc = 0; jc < n; jc += NC)
@@ -272,9 +313,10 @@ internal static unsafe partial class Gemm
                 bool overwrite = p0 == 0 && beta == 0;
                 float betaEff = p0 == 0 ? beta : 1f;
                 int jc0 = jc, pp0 = p0;
+                nint pbuf = prepackedB != null ? (nint)(prepackedB + ((nint)jc * k) + ((nint)p0 * RoundUp(nc, nr))) : (nint)packB;
 
                 const int PanelsPerPackTask = 8;
-                int packTasks = CeilDiv(panels, PanelsPerPackTask);
+                int packTasks = prepackedB != null ? 0 : CeilDiv(panels, PanelsPerPackTask);
                 ForEach(parallel, packTasks, (long)kc * nr * PanelsPerPackTask, g => PackB(transB, (float*)pb, ldb, pp0, kc,
                     jc0, nc, nr, g * PanelsPerPackTask, Math.Min(panels, (g + 1) * PanelsPerPackTask), (float*)pbuf));
 
