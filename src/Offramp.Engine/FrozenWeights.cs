@@ -31,7 +31,7 @@ public static class FrozenWeights
     /// <summary>True while the calling thread has at least one <see cref="Freeze"/> scope open.</summary>
     public static bool IsActive => t_depth > 0;
 
-    /// <summary>Opens a scope on the calling thread in which convolution weights are packed once and reused (see the
+    /// <summary>Opens a scope on the calling thread in which convolution and Linear weights are packed once and reused (see the
     /// class remarks for the contract). Dispose it on the same thread when the weights may change again.</summary>
     public static IDisposable Freeze()
     {

@@ -15,15 +15,10 @@ public static partial class F
     {
         var (rows, inF, outF) = LinearSizes(x, w, b);
         var y = Tensor.Empty([.. x.Shape[..^1], outF], x.DType);
-        if (x.DType == DType.Float32 && b is not null)
+        if (x.DType == DType.Float32)
         {
-            // With a bias, as LinearForward does, and the weights packed once under FrozenWeights.
-            Gemm.SgemmEpilogue(false, true, rows, outF, inF, x.Span, inF, w.Span, inF, b.Span, default, 0, false, y.Span, outF,
-                PackedLinearWeights(w, rows, outF, inF));
-        }
-        else if (x.DType == DType.Float32)
-        {
-            LinearForward<float>(x.Span, w.Span, default, y.Span, rows, inF, outF);
+            LinearForward<float>(x.Span, w.Span, b is null ? default : b.Span, y.Span, rows, inF, outF,
+                b is null ? null : PackedLinearWeights(w, rows, outF, inF));
         }
         else
         {
@@ -130,14 +125,16 @@ public static partial class F
     }
 
     // x: (R, in), w: (out, in), b: (out) or empty → y: (R, out) = x·Wᵀ (+ b, as C's initial value with beta 1; in
-    // float32 added to each C tile as the GEMM writes it, the same sums bit for bit).
-    private static void LinearForward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, int rows, int inF, int outF)
+    // float32 added to each C tile as the GEMM writes it, the same sums bit for bit). prepackedB: w packed once
+    // (PackedLinearWeights; float32 with a bias only), or null.
+    private static void LinearForward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, int rows, int inF, int outF,
+        float[]? prepackedB = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float) && !b.IsEmpty)
         {
-            Gemm.SgemmBias(false, true, rows, outF, inF, MemoryMarshal.Cast<T, float>(x), inF, MemoryMarshal.Cast<T, float>(w),
-                inF, MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(y), outF);
+            Gemm.SgemmEpilogue(false, true, rows, outF, inF, MemoryMarshal.Cast<T, float>(x), inF, MemoryMarshal.Cast<T, float>(w),
+                inF, MemoryMarshal.Cast<T, float>(b), default, 0, false, MemoryMarshal.Cast<T, float>(y), outF, prepackedB);
             return;
         }
 

@@ -86,8 +86,8 @@ internal static unsafe partial class Conv
     {
         var g = geometry;
         var cp = companion;
-        int k = g.Kg, blocks = Gemm.CeilDiv(g.O, DirectChannels), ohw = g.OH * g.OW;
-        int cBlocks = cp.IsEmpty ? 0 : Gemm.CeilDiv(cp.O, DirectChannels), mainSize = blocks * k * DirectChannels;
+        int k = g.Kg, ohw = g.OH * g.OW;
+        int cBlocks = cp.IsEmpty ? 0 : Gemm.CeilDiv(cp.O, DirectChannels), mainSize = DirectPackedSize(g.O, k);
         int rowChunks = g.N >= 4 ? 1 : Math.Min(g.OH, 4), rowsPer = Gemm.CeilDiv(g.OH, rowChunks);
         rowChunks = Gemm.CeilDiv(g.OH, rowsPer);
         int perTask = rowChunks == 1 ? DirectImagesPerTask(g) : 1, imageTasks = Gemm.CeilDiv(g.N, perTask);
@@ -183,6 +183,9 @@ internal static unsafe partial class Conv
 
         public bool IsEmpty => O == 0;
     }
+
+    // Floats PackDirectWeights writes for o channels of k taps.
+    private static int DirectPackedSize(int o, int k) => Gemm.CeilDiv(o, DirectChannels) * k * DirectChannels;
 
     // wpk[(blk·K + t)·8 + i] = w[blk·8 + i, t], zero for channels past O.
     private static void PackDirectWeights(float* w, int o, int k, float* wpk)

@@ -51,9 +51,9 @@ internal static unsafe partial class Conv
         {
             fixed (float* px = x, pw = w, pb = b, py = y, pp = packed)
             {
-                for (int grp = 0; prepacked is null && grp < g.Groups; grp++)
+                if (prepacked is null)
                 {
-                    Gemm.PackAAll(path, false, pw + ((nint)grp * g.Og * g.Kg), g.Kg, g.Og, g.Kg, 1f, pp + ((nint)grp * aSize));
+                    PackGroups(path, pw, g.Og, g.Kg, g.Groups, pp);
                 }
 
                 if (imagesPerTask > 1)
@@ -138,30 +138,33 @@ internal static unsafe partial class Conv
             var src = w.Span;
             fixed (float* pw = src)
             {
-                if (direct)
+                var packed = GC.AllocateUninitializedArray<float>(
+                    Math.Max(1, direct ? DirectPackedSize(o, kg) : Gemm.PackedASize(path, og, kg) * groups), pinned: true);
+                fixed (float* pp = packed)
                 {
-                    var packed = GC.AllocateUninitializedArray<float>(Gemm.CeilDiv(o, DirectChannels) * kg * DirectChannels, pinned: true);
-                    fixed (float* pp = packed)
+                    if (direct)
                     {
                         PackDirectWeights(pw, o, kg, pp);
                     }
-
-                    return packed;
-                }
-
-                int aSize = Gemm.PackedASize(path, og, kg);
-                var a = GC.AllocateUninitializedArray<float>(Math.Max(1, aSize * groups), pinned: true);
-                fixed (float* pp = a)
-                {
-                    for (int grp = 0; grp < groups; grp++)
+                    else
                     {
-                        Gemm.PackAAll(path, false, pw + ((nint)grp * og * kg), kg, og, kg, 1f, pp + ((nint)grp * aSize));
+                        PackGroups(path, pw, og, kg, groups, pp);
                     }
                 }
 
-                return a;
+                return packed;
             }
         });
+    }
+
+    // Each group's (og × kg) weights as the GEMM's packed A, PackedASize(path, og, kg) floats apart.
+    private static void PackGroups(GemmPath path, float* w, int og, int kg, int groups, float* dst)
+    {
+        int aSize = Gemm.PackedASize(path, og, kg);
+        for (int grp = 0; grp < groups; grp++)
+        {
+            Gemm.PackAAll(path, false, w + ((nint)grp * og * kg), kg, og, kg, 1f, dst + ((nint)grp * aSize));
+        }
     }
 
     // Images one forward task covers (1 = one task per image and column range). Small feature maps (an OH·OW that is

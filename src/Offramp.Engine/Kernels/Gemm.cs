@@ -271,9 +271,9 @@ internal static unsafe partial class Gemm
         }
     }
 
-    // epi: the tile epilogue of SgemmEpilogue (beta must be 0), or default.
+    // epi: the tile epilogue of SgemmEpilogue (beta must be 0), or default. prepackedB: PackBAll's panels of this op(B)
+    // (at their aligned start), or null to pack them here.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    // prepackedB: PackBAll's panels of this op(B) (at their aligned start), or null to pack them here.
     private static void Run(GemmPath path, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
         float* b, int ldb, float beta, float* c, int ldc, bool parallel, TileEpilogue epi = default, float* prepackedB = null)
     {
@@ -300,7 +300,7 @@ internal static unsafe partial class Gemm
         float* packB = prepackedB != null ? null : PackBufferB(KC * RoundUp(Math.Min(NC, n), nr));
         nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
 
-        int kStep = Math.Min(KC, RoundUp(CeilDiv(k, CeilDiv(k, KC)), 8));
+        int kStep = KStep(k); // PackBAll's blocks are cut the same way
         for (int jc = 0; jc < n; jc += NC)
         {
             int nc = Math.Min(NC, n - jc);

@@ -111,7 +111,6 @@ internal static unsafe partial class Gemm
             buffer = GC.AllocateUninitializedArray<float>(n + 16, pinned: true);
         }
 
-        nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
-        return (float*)((p + 63) & ~(nint)63);
+        return AlignedStart((float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer)));
     }
 }

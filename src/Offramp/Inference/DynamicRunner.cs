@@ -13,7 +13,7 @@ namespace Offramp.Inference;
 /// <para>Works with any <see cref="MultiExitModel"/>: it only calls <see cref="MultiExitModel.Start"/>,
 /// <see cref="MultiExitModel.RunToExit"/> and <see cref="ExitState.Keep"/>, whatever the state carries.</para>
 /// <para>The model runs in evaluation mode without gradients (the mode it had is restored), with its convolution
-/// weights packed once for the whole run (<see cref="FrozenWeights"/>: do not change the weights from another thread
+/// and Linear weights packed once for the whole run (<see cref="FrozenWeights"/>: do not change the weights from another thread
 /// while a run is going on); each batch runs in its own <see cref="TensorMemory.Step"/> scope, so do not call the runner
 /// inside one.</para>
 /// <para>The last exit always answers. A sample's MACs are C_k of the exit it answered at (<see cref="ExitInfo.Macs"/>),
