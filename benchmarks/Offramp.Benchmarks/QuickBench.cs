@@ -14,7 +14,8 @@ namespace Offramp.Benchmarks;
 /// Options: `--threads N`, `--gemm` / `--conv` (one part), `--kernel` (the GEMM micro-kernels on L1-resident panels),
 /// `--conv-parts` (each convolution kernel of resnet_fm's training step; `--shape S` only names containing S,
 /// `--forward-only`), `--batchnorm` (BatchNorm + ReLU, fused vs generic), `--conv-small` (the 7×7 stage's forward kernels at the
-/// small batches that continue past an exit).
+/// small batches that continue past an exit), `--winograd [--frozen]` (Winograd F(2×2, 3×3) against the path each 3×3
+/// stride-1 convolution of the bench models takes without it).
 /// </summary>
 public static class QuickBench
 {
@@ -38,6 +39,13 @@ public static class QuickBench
         if (args.Contains("--conv-small"))
         {
             ConvSmallBatches();
+            return;
+        }
+
+        if (args.Contains("--winograd"))
+        {
+            WinogradVsOthers(args.Contains("--frozen"), Array.IndexOf(args, "--shape") is int wi and >= 0 ? args[wi + 1] : "",
+                Array.IndexOf(args, "--batch") is int bi and >= 0 ? int.Parse(args[bi + 1], System.Globalization.CultureInfo.InvariantCulture) : 0);
             return;
         }
 
@@ -127,6 +135,41 @@ public static class QuickBench
             }
 
             Console.WriteLine($"{s.Name,-32} {f,14} {f0,14} {ig,14} {ig0,14} {wg,14} {wg0,14}");
+        }
+    }
+
+    // The forward kernel alone of every 3×3 stride-1 convolution shape of the bench models (cnn on 32² and 28², resnet_fm
+    // and the DPs over it), with Winograd and without it (Conv.DisableWinograd: the direct kernel or im2col + GEMM), at
+    // batches 1 to 256: µs per image by wall clock and the speed-up. --frozen: weights packed once (inference).
+    // --shape S keeps the shapes whose name contains S, --batch B one batch size.
+    private static void WinogradVsOthers(bool frozen, string filter, int batch)
+    {
+        Console.WriteLine($"threads {Parallelism.Threads}, load average {LoadAverage()}, weights {(frozen ? "packed once (FrozenWeights)" : "packed in every call")}");
+        Console.WriteLine("conv forward kernel, µs per image: Winograd F(2x2,3x3) / without (direct or im2col+GEMM) = speed-up");
+        int[] batches = batch > 0 ? [batch] : [1, 8, 64, 256];
+        Console.WriteLine($"{"shape",-14} " + string.Join(" ", batches.Select(b => $"{"N" + b,24}")));
+        var shapes = new[]
+        {
+            ("C32 32x32", 32, 32, 32), ("C64 16x16", 64, 16, 64), ("C128 8x8", 128, 8, 128),
+            ("C32 28x28", 32, 28, 32), ("C64 14x14", 64, 14, 64), ("C128 7x7", 128, 7, 128),
+            ("C32 14x14", 32, 14, 32), ("C64 7x7", 64, 7, 64), ("C96 7x7", 96, 7, 96),
+        };
+        foreach (var (name, c, h, o) in shapes.Where(s => s.Item1.Contains(filter, StringComparison.Ordinal)))
+        {
+            var cells = batches.Select(b =>
+            {
+                var st = new ConvState(new ConvShape(name, b, c, h, h, o, 3, 1, 1, 1));
+                double Us(bool winograd)
+                {
+                    using var off = winograd ? default(FastPathSwitch.Scope?) : Conv.DisableWinograd();
+                    using var scope = frozen ? FrozenWeights.Freeze() : null;
+                    return Time(frozen ? st.KernelForwardFrozen : st.KernelForward, 0.3).Wall * 1e6 / b;
+                }
+
+                double with = Us(true), without = Us(false);
+                return $"{with,7:F1} /{without,7:F1} ={without / with,5:F2}";
+            });
+            Console.WriteLine($"{name,-14} " + string.Join(" ", cells));
         }
     }
 

@@ -142,7 +142,7 @@ internal static unsafe partial class Conv
     internal static bool CanPairProjection(in ConvGeometry g, in ConvGeometry projection, GemmPath path)
     {
         var p = projection;
-        return UsesDirect(g, path) && g.KH % 2 == 1 && g.KW % 2 == 1 && g.Padding == ((g.KH - 1) / 2, (g.KW - 1) / 2)
+        return !UsesWinograd(g, path) && UsesDirect(g, path) && g.KH % 2 == 1 && g.KW % 2 == 1 && g.Padding == ((g.KH - 1) / 2, (g.KW - 1) / 2)
             && p.KH == 1 && p.KW == 1 && p.Padding == (0, 0) && p.Dilation == (1, 1) && p.Groups == 1 && p.Stride == g.Stride
             && p.N == g.N && p.C == g.C && p.H == g.H && p.W == g.W && p.OH == g.OH && p.OW == g.OW;
     }

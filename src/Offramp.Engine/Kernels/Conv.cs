@@ -33,6 +33,16 @@ internal static unsafe partial class Conv
         }
 
         var path = Gemm.Current;
+        if (UsesWinograd(g, path))
+        {
+            fixed (float* px = x, pw = w, pb = b, py = y)
+            {
+                ForwardWinograd(px, pw, pb, py, g, epilogue, prepacked);
+            }
+
+            return;
+        }
+
         if (UsesDirect(g, path))
         {
             fixed (float* px = x, pw = w, pb = b, py = y)
@@ -131,18 +141,23 @@ internal static unsafe partial class Conv
         }
 
         var path = Gemm.Current;
-        bool direct = UsesDirect(g, path);
-        int o = g.O, og = g.Og, kg = g.Kg, groups = g.Groups;
-        return FrozenWeights.GetOrPack(w, (path, direct, o, kg, groups), () =>
+        bool winograd = UsesWinograd(g, path), direct = !winograd && UsesDirect(g, path);
+        int o = g.O, og = g.Og, kg = g.Kg, groups = g.Groups, c = g.C;
+        return FrozenWeights.GetOrPack(w, (path, winograd, direct, o, kg, groups), () =>
         {
             var src = w.Span;
             fixed (float* pw = src)
             {
-                var packed = GC.AllocateUninitializedArray<float>(
-                    Math.Max(1, direct ? DirectPackedSize(o, kg) : Gemm.PackedASize(path, og, kg) * groups), pinned: true);
+                int size = winograd ? WinogradPackedSize(path, o, c)
+                    : direct ? DirectPackedSize(o, kg) : Gemm.PackedASize(path, og, kg) * groups;
+                var packed = GC.AllocateUninitializedArray<float>(Math.Max(1, size), pinned: true);
                 fixed (float* pp = packed)
                 {
-                    if (direct)
+                    if (winograd)
+                    {
+                        PackWinogradWeights(path, pw, o, c, pp);
+                    }
+                    else if (direct)
                     {
                         PackDirectWeights(pw, o, kg, pp);
                     }

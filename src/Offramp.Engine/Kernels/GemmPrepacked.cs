@@ -85,6 +85,29 @@ internal static unsafe partial class Gemm
         }
     }
 
+    // C (rows × n, ldc) = rows [i0, i0 + rows) of a PackAAll'd (mTotal × k) A times a (k × n) B packed in PackBAll's
+    // block layout (k block p0 at packedB + p0·n), overwritten, single-threaded. rows and n are multiples of MR and NR,
+    // i0 of MR, i0 + rows ≤ RoundUp(mTotal, MR): every tile is a full micro-kernel tile (A's padding rows are zeros,
+    // so C's padding rows are too). The same k blocks, from +0, as every other product here.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void MultiplyPackedFull(GemmPath path, float* packedA, int mTotal, int i0, int rows, int n, int k,
+        float* packedB, float* c, int ldc)
+    {
+        var kern = KernelFor(path);
+        int mPad = RoundUp(mTotal, kern.MR), kStep = KStep(k);
+        Debug.Assert(rows % kern.MR == 0 && n % kern.NR == 0 && i0 % kern.MR == 0 && i0 + rows <= mPad);
+        for (int p0 = 0; p0 < k; p0 += kStep)
+        {
+            int kc = Math.Min(kStep, k - p0);
+            float* block = packedA + ((nint)p0 * mPad);
+            for (int r0 = 0; r0 < rows; r0 += MC)
+            {
+                Macro(kern, block + ((nint)(i0 + r0) * kc), packedB + ((nint)p0 * n), Math.Min(MC, rows - r0), n, kc,
+                    c + ((nint)r0 * ldc), ldc, p0 == 0 ? 0f : 1f, p0 == 0);
+            }
+        }
+    }
+
     /// <summary>This thread's A packing buffer (for a caller packing an operand outside Sgemm), n floats, aligned.</summary>
     internal static float* ScratchA(int n) => PackBufferA(n);
 
