@@ -139,7 +139,7 @@ public static class QuickBench
     }
 
     // The forward kernel alone of every 3×3 stride-1 convolution shape of the bench models (cnn on 32² and 28², resnet_fm
-    // and the DPs over it), with Winograd and without it (Conv.DisableWinograd: the direct kernel or im2col + GEMM), at
+    // and the DPs over it), with Winograd (at any channel count: Conv.WinogradAnyChannels) and without it (Conv.DisableWinograd: the direct kernel or im2col + GEMM), at
     // batches 1 to 256: µs per image by wall clock and the speed-up. --frozen: weights packed once (inference).
     // --shape S keeps the shapes whose name contains S, --batch B one batch size.
     private static void WinogradVsOthers(bool frozen, string filter, int batch)
@@ -161,7 +161,7 @@ public static class QuickBench
                 var st = new ConvState(new ConvShape(name, b, c, h, h, o, 3, 1, 1, 1));
                 double Us(bool winograd)
                 {
-                    using var off = winograd ? default(FastPathSwitch.Scope?) : Conv.DisableWinograd();
+                    using var off = winograd ? Conv.WinogradAnyChannels() : Conv.DisableWinograd();
                     using var scope = frozen ? FrozenWeights.Freeze() : null;
                     return Time(frozen ? st.KernelForwardFrozen : st.KernelForward, 0.3).Wall * 1e6 / b;
                 }

@@ -14,7 +14,7 @@ namespace Offramp.Engine.Tests;
 public class FrozenWeightsTests
 {
     // N, C, H, W, O, K, stride, padding, groups; the path named is the one without Winograd, which the 3×3 stride-1 shapes
-    // of 16+ channels in and out take first
+    // of 48+ channels in and out take first
     public static TheoryData<int, int, int, int, int, int, int, int, int> Shapes() => new()
     {
         { 5, 1, 28, 28, 16, 3, 1, 1, 1 },    // a 1-channel stem (direct kernel)
@@ -32,7 +32,7 @@ public class FrozenWeightsTests
     [MemberData(nameof(Shapes))]
     public void Conv2d_InsideAScope_BitIdenticalToPackingEveryCall(int n, int c, int h, int w, int o, int k, int stride, int pad, int groups)
     {
-        // Each shape on its own path, and 3×3 stride-1 shapes of 16+ channels (Winograd) again on the path they take
+        // Each shape on its own path, and 3×3 stride-1 shapes of 48+ channels (Winograd) again on the path they take
         // without it (the direct kernel or the GEMM, as the comments say).
         Check(n, c, h, w, o, k, stride, pad, groups);
         using var other = Conv.DisableWinograd();
@@ -98,10 +98,12 @@ public class FrozenWeightsTests
     [Theory]
     [InlineData(3, 32, 14, 96, 1, false)]    // GEMM path
     [InlineData(3, 32, 14, 32, 1, false)]    // direct kernel (on AVX-512)
-    [InlineData(3, 32, 14, 32, 1, true)]     // Winograd (on AVX-512)
+    [InlineData(3, 48, 14, 48, 1, true)]     // Winograd (on AVX-512)
     public void CopyIsReusedInsideTheScope_AndDroppedWhenItCloses(int n, int c, int h, int o, int stride, bool winograd)
     {
         using var path = winograd ? default(FastPathSwitch.Scope?) : Conv.DisableWinograd();
+        var g = new ConvGeometry(n, c, h, h, o, 3, 3, (stride, stride), (1, 1), (1, 1), 1);
+        Assert.Equal(winograd && Gemm.IsSupported(GemmPath.Avx512), Conv.UsesWinograd(g, GemmPath.Avx512));
         var rng = new Rng(17);
         var x = Tensor.Randn(rng, [n, c, h, h]);
         var wt = Tensor.Randn(rng, [o, c, 3, 3]);

@@ -31,8 +31,14 @@ internal static unsafe partial class Conv
     /// <summary>Points of the transformed tile (4 × 4): the number of GEMMs.</summary>
     internal const int WinogradPoints = 16;
 
-    /// <summary>Fewest input and output channels for which <see cref="UsesWinograd"/> holds.</summary>
-    internal const int WinogradMinChannels = 16;
+    /// <summary>
+    /// Fewest input and output channels for which <see cref="UsesWinograd"/> holds. Measured (`--quick --winograd
+    /// [--frozen] --threads 2`, µs per image against the direct kernel or im2col + GEMM, batches 1 / 8 / 64 / 256): at
+    /// 64 channels and more Winograd is 1.2–2.6× faster with the weights packed once and 1.2–1.9× at batch 64+ packing
+    /// them in every call (training); at 32 channels (an O of 32 fills 32 of the GEMM's 36 padded rows; the direct kernel
+    /// is at its best on 14- to 32-wide rows) 0.8–1.2×.
+    /// </summary>
+    internal const int WinogradMinChannels = 48;
 
     // Floats of V and M scratch one task aims at (about 640 KB: within this CPU's 1 MB L2).
     private const int WinogradTaskFloats = 160 * 1024;
@@ -45,6 +51,9 @@ internal static unsafe partial class Conv
     [ThreadStatic]
     private static float[]? t_winoM;
 
+    [ThreadStatic]
+    private static float[]? t_winoPlanes;
+
     private static readonly Vector512<int> EvenIndex = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     private static readonly Vector512<int> OddIndex = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     private static readonly Vector512<int> InterleaveLo = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
@@ -54,13 +63,21 @@ internal static unsafe partial class Conv
     /// until the scope is disposed.</summary>
     internal static FastPathSwitch.Scope DisableWinograd() => s_noWinograd.TurnOff();
 
+    /// <summary>Makes <see cref="UsesWinograd"/> take 3×3 stride-1 convolutions of any channel count in this async flow
+    /// until the scope is disposed (tests of the kernel on odd shapes; the benchmark's comparison below the
+    /// threshold).</summary>
+    internal static FastPathSwitch.Scope WinogradAnyChannels() => s_winogradAnyChannels.TurnOff();
+
+    private static readonly FastPathSwitch s_winogradAnyChannels = new();
+
     /// <summary>True when <see cref="Forward"/> computes <paramref name="g"/> with Winograd F(2×2, 3×3): AVX-512, a 3×3
     /// kernel at stride 1 with padding 1, no dilation, one group, at least <see cref="WinogradMinChannels"/> channels in
-    /// and out. Read on the caller's thread (it depends on <see cref="DisableWinograd"/>).</summary>
+    /// and out. From the layer's sizes, never the batch, so a sample gets the same bits in any batch. Read on the
+    /// caller's thread (it depends on <see cref="DisableWinograd"/> and <see cref="WinogradAnyChannels"/>).</summary>
     internal static bool UsesWinograd(in ConvGeometry g, GemmPath path) =>
         path == GemmPath.Avx512 && Avx512F.IsSupported && g.KH == 3 && g.KW == 3 && g.Stride == (1, 1)
-        && g.Padding == (1, 1) && g.Dilation == (1, 1) && g.Groups == 1 && g.C >= WinogradMinChannels
-        && g.O >= WinogradMinChannels && !s_noWinograd.Off;
+        && g.Padding == (1, 1) && g.Dilation == (1, 1) && g.Groups == 1 && !s_noWinograd.Off
+        && ((g.C >= WinogradMinChannels && g.O >= WinogradMinChannels) || s_winogradAnyChannels.Off);
 
     /// <summary>Floats of the packed Winograd weights of an (o × c × 3 × 3) kernel on <paramref name="path"/>.</summary>
     internal static int WinogradPackedSize(GemmPath path, int o, int c) => WinogradPoints * Gemm.PackedASize(path, o, c);
@@ -68,37 +85,114 @@ internal static unsafe partial class Conv
     /// <summary>
     /// U = G g Gᵀ of every (output, input) channel pair of the (o, c, 3, 3) kernel <paramref name="w"/>, as 16 row-major
     /// (o × c) matrices: u[(ξ·o + oc)·c + ic], ξ = 4·row + column of the 4×4 transformed kernel. Computed in double and
-    /// rounded once. G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]].
+    /// rounded once. G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]. Per output channel the taps are first laid out tap
+    /// by tap, then 8 input channels go through the same double operations per vector (AVX-512) as one does in the
+    /// scalar loop, so both give the same bits.
     /// </summary>
     internal static void WinogradWeights(ReadOnlySpan<float> w, int o, int c, Span<float> u)
     {
-        Debug.Assert(w.Length >= o * c * 9 && u.Length >= WinogradPoints * o * c);
-        Span<double> gg = stackalloc double[12];
-        for (int oc = 0; oc < o; oc++)
+        if (w.Length < o * c * 9 || u.Length < WinogradPoints * o * c)
         {
-            for (int ic = 0; ic < c; ic++)
-            {
-                var k = w.Slice(((oc * c) + ic) * 9, 9);
-                for (int col = 0; col < 3; col++)
-                {
-                    double k0 = k[col], k1 = k[3 + col], k2 = k[6 + col];
-                    gg[col] = k0;
-                    gg[3 + col] = (k0 + k1 + k2) * 0.5;
-                    gg[6 + col] = (k0 - k1 + k2) * 0.5;
-                    gg[9 + col] = k2;
-                }
+            throw new ArgumentException($"Winograd weights: need {o * c * 9} weights and room for {WinogradPoints * o * c}");
+        }
 
-                for (int q = 0; q < 4; q++)
+        float[] taps = ArrayPool<float>.Shared.Rent(9 * c);
+        try
+        {
+            fixed (float* pw = w, pu = u, pt = taps)
+            {
+                for (int oc = 0; oc < o; oc++)
                 {
-                    double a = gg[(q * 3) + 0], b = gg[(q * 3) + 1], d = gg[(q * 3) + 2];
-                    nint at = ((nint)(q * 4) * o * c) + ((nint)oc * c) + ic, step = (nint)o * c;
-                    u[(int)at] = (float)a;
-                    u[(int)(at + step)] = (float)((a + b + d) * 0.5);
-                    u[(int)(at + (2 * step))] = (float)((a - b + d) * 0.5);
-                    u[(int)(at + (3 * step))] = (float)d;
+                    float* wo = pw + ((nint)oc * c * 9);
+                    for (int ic = 0; ic < c; ic++)
+                    {
+                        for (int t = 0; t < 9; t++)
+                        {
+                            pt[(t * c) + ic] = wo[(ic * 9) + t];
+                        }
+                    }
+
+                    float* uo = pu + ((nint)oc * c);
+                    nint step = (nint)o * c;
+                    int ic0 = 0;
+                    if (Avx512F.IsSupported)
+                    {
+                        for (; ic0 + 8 <= c; ic0 += 8)
+                        {
+                            WinogradWeights8(pt + ic0, c, uo + ic0, step);
+                        }
+                    }
+
+                    for (; ic0 < c; ic0++)
+                    {
+                        WinogradWeights1(pt + ic0, c, uo + ic0, step);
+                    }
                 }
             }
         }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(taps);
+        }
+    }
+
+    // One input channel: taps at t[tap·ld], U_ξ written at u + ξ·step.
+    private static void WinogradWeights1(float* t, int ld, float* u, nint step)
+    {
+        for (int q = 0; q < 4; q++)
+        {
+            double a, b, d;
+            if (q is 0 or 3)
+            {
+                int row = q == 0 ? 0 : 6;
+                (a, b, d) = (t[row * ld], t[(row + 1) * ld], t[(row + 2) * ld]);
+            }
+            else
+            {
+                double sign = q == 1 ? 1.0 : -1.0;
+                a = (t[0] + (sign * t[3 * ld]) + t[6 * ld]) * 0.5;
+                b = (t[ld] + (sign * t[4 * ld]) + t[7 * ld]) * 0.5;
+                d = (t[2 * ld] + (sign * t[5 * ld]) + t[8 * ld]) * 0.5;
+            }
+
+            float* uq = u + (4 * q * step);
+            uq[0] = (float)a;
+            uq[step] = (float)((a + b + d) * 0.5);
+            uq[2 * step] = (float)((a - b + d) * 0.5);
+            uq[3 * step] = (float)d;
+        }
+    }
+
+    // Eight input channels at once, the same double operations as WinogradWeights1.
+    private static void WinogradWeights8(float* t, int ld, float* u, nint step)
+    {
+        var half = Vector512.Create(0.5);
+        for (int q = 0; q < 4; q++)
+        {
+            Vector512<double> a, b, d;
+            if (q is 0 or 3)
+            {
+                int row = q == 0 ? 0 : 6;
+                a = Load8(t + (row * ld));
+                b = Load8(t + ((row + 1) * ld));
+                d = Load8(t + ((row + 2) * ld));
+            }
+            else
+            {
+                var sign = Vector512.Create(q == 1 ? 1.0 : -1.0);
+                a = (Load8(t) + (sign * Load8(t + (3 * ld))) + Load8(t + (6 * ld))) * half;
+                b = (Load8(t + ld) + (sign * Load8(t + (4 * ld))) + Load8(t + (7 * ld))) * half;
+                d = (Load8(t + (2 * ld)) + (sign * Load8(t + (5 * ld))) + Load8(t + (8 * ld))) * half;
+            }
+
+            float* uq = u + (4 * q * step);
+            Avx512F.ConvertToVector256Single(a).Store(uq);
+            Avx512F.ConvertToVector256Single((a + b + d) * half).Store(uq + step);
+            Avx512F.ConvertToVector256Single((a - b + d) * half).Store(uq + (2 * step));
+            Avx512F.ConvertToVector256Single(d).Store(uq + (3 * step));
+        }
+
+        static Vector512<double> Load8(float* p) => Avx512F.ConvertToVector512Double(Vector256.Load(p));
     }
 
     // The 16 U_ξ as GEMM A operands, WinogradPackedSize floats at dst (Gemm.PackedASize(path, o, c) apart).
@@ -137,12 +231,12 @@ internal static unsafe partial class Conv
         int mr = Gemm.PanelHeight(path), nr = Gemm.PanelWidth(path);
         int th = (g.OH + 1) / 2, tw = (g.OW + 1) / 2, mPad = Gemm.RoundUp(g.O, mr);
         long total = (long)g.N * th * tw;
-        int cols = (int)Math.Min(WinogradTaskTiles(g.C, mPad, nr), Gemm.RoundUp((int)Math.Min(total, 1 << 20), nr));
+        // Tasks are runs of tiles, at least 4 of them when there are 4 panels of tiles (each transforms its own tiles'
+        // input); a single panel (one 7×7 or 8×8 image) is cut into two output-channel blocks instead, each transforming
+        // the input again (a V shared between the cores measured slower). From the sizes alone.
+        int cols = (int)Math.Min(WinogradTaskTiles(g.C, mPad, nr), Gemm.RoundUp((int)Math.Min((total + 3) / 4, 1 << 20), nr));
         int colTasks = (int)((total + cols - 1) / cols);
-
-        // Few tile runs (a small batch) leave the threads too little: cut the output channels into up to 4 blocks too
-        // (each block's task transforms its tiles' input again). From the sizes alone.
-        int rowBlocks = colTasks >= 4 ? 1 : Math.Min(mPad / mr, Gemm.CeilDiv(4, colTasks));
+        int rowBlocks = colTasks >= 2 ? 1 : Math.Min(mPad / mr, 2);
         int rowsPer = Gemm.RoundUp(Gemm.CeilDiv(mPad, rowBlocks), mr);
         rowBlocks = Gemm.CeilDiv(mPad, rowsPer);
         int size = WinogradPackedSize(path, g.O, g.C), aSize = Gemm.PackedASize(path, g.O, g.C);
@@ -164,15 +258,8 @@ internal static unsafe partial class Conv
                     int n = (int)Math.Min(cols, total - j0), ncPad = Gemm.RoundUp(n, nr);
                     int r0 = t % rowBlocks * rowsPer, rows = Math.Min(rowsPer, mPad - r0);
                     float* v = WinogradBuffer(ref t_winoV, WinogradPoints * g.C * ncPad);
-                    float* m = WinogradBuffer(ref t_winoM, WinogradPoints * rows * ncPad);
-                    WinogradInput((float*)xa, g, th, tw, j0, n, ncPad, v);
-                    for (int xi = 0; xi < WinogradPoints; xi++)
-                    {
-                        Gemm.MultiplyPackedFull(path, (float*)ua + ((nint)xi * aSize), g.O, r0, rows, ncPad, g.C,
-                            v + ((nint)xi * g.C * ncPad), m + ((nint)xi * rows * ncPad), ncPad);
-                    }
-
-                    WinogradOutput(m, rows, ncPad, (float*)ba, (float*)ya, g, th, tw, j0, n, r0, Math.Min(g.O, r0 + rows), epilogue);
+                    WinogradInput((float*)xa, g, th, tw, j0, n, ncPad, v, 0, g.C);
+                    WinogradProducts((float*)ua, aSize, g, v, ncPad, r0, rows, (float*)ba, (float*)ya, th, tw, j0, n, epilogue);
                 }, 2L * WinogradPoints * rowsPer * cols * g.C);
             }
         }
@@ -185,65 +272,115 @@ internal static unsafe partial class Conv
         }
     }
 
+    // The 16 GEMMs of output rows [r0, r0 + rows) (a multiple of MR) for tiles [j0, j0 + n), whose V is at v, then the
+    // output transform of channels [r0, min(O, r0 + rows)).
+    private static void WinogradProducts(float* u, int aSize, in ConvGeometry g, float* v, int ncPad, int r0, int rows, float* b,
+        float* y, int th, int tw, long j0, int n, ConvEpilogue epilogue)
+    {
+        float* m = WinogradBuffer(ref t_winoM, WinogradPoints * rows * ncPad);
+        for (int xi = 0; xi < WinogradPoints; xi++)
+        {
+            Gemm.MultiplyPackedFull(GemmPath.Avx512, u + ((nint)xi * aSize), g.O, r0, rows, ncPad, g.C,
+                v + ((nint)xi * g.C * ncPad), m + ((nint)xi * rows * ncPad), ncPad);
+        }
+
+        WinogradOutput(m, rows, ncPad, b, y, g, th, tw, j0, n, r0, Math.Min(g.O, r0 + rows), epilogue);
+    }
+
     // A thread's 64-byte aligned scratch of n floats plus 32 floats of slack (the output transform reads whole vectors).
     private static float* WinogradBuffer(ref float[]? buffer, int n) =>
         Gemm.AlignedStart(Im2ColPanels.Buffer(ref buffer, n + 48));
 
     // V for tiles [j0, j0 + n) into the 16 (C × ncPad) B operands at v, each in PackBAll's block layout (k block p0 at
     // p0·ncPad, panel p of it at p·NR·kc, element (channel, column) at (channel − p0)·NR + column % NR). Columns n..ncPad
-    // are zeros. A piece is a run of up to 16 tiles in one tile row and one panel.
+    // are zeros. Per image and channel, in two passes through a small L1 scratch:
+    // 1. d·B along every input row the tiles read (WinogradRow, 16 tiles per vector), each result row s stored in the
+    //    plane of its row parity: E_s[i][tx] = (d·B)_s of padded row 2i, O_s[i][tx] of padded row 2i + 1 (rows from
+    //    the image segment's first tile row, tw floats each);
+    // 2. Bᵀ· down the columns: for tile l of tile row ty, its patch rows 2ty..2ty + 3 are E_s[ty], O_s[ty], E_s[ty + 1],
+    //    O_s[ty + 1] — at l, l, l + tw, l + tw in the planes (from the segment's first row) — so 16 consecutive tiles,
+    //    across tile rows, take four plain vector loads per s.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WinogradInput(float* x, in ConvGeometry g, int th, int tw, long j0, int n, int ncPad, float* v)
+    // Channels [chA, chB) only (the rest of v untouched).
+    private static void WinogradInput(float* x, in ConvGeometry g, int th, int tw, long j0, int n, int ncPad, float* v, int chA, int chB)
     {
         const int Nr = 32;
-        int c = g.C, h = g.H, wd = g.W, kStep = Gemm.KStep(c);
+        int c = g.C, h = g.H, wd = g.W, kStep = Gemm.KStep(c), chunks = Gemm.CeilDiv(tw, 16);
         nint plane = (nint)h * wd, pointStride = (nint)c * ncPad;
+        int perImage = th * tw;
         var wLimit = Vector512.Create((uint)wd);
+
+        // Per 16-tile chunk of a tile row: the masks of its four loads and of its store.
+        var masks = stackalloc Vector512<float>[5 * chunks];
+        for (int k = 0; k < chunks; k++)
+        {
+            var cols0 = Vector512.Create((32 * k) - 1) + Vector512<int>.Indices;
+            masks[5 * k] = Vector512.LessThan(cols0.AsUInt32(), wLimit).AsSingle();
+            masks[(5 * k) + 1] = Vector512.LessThan((cols0 + Vector512.Create(16)).AsUInt32(), wLimit).AsSingle();
+            masks[(5 * k) + 2] = Vector512.LessThan((cols0 + Vector512.Create(2)).AsUInt32(), wLimit).AsSingle();
+            masks[(5 * k) + 3] = Vector512.LessThan((cols0 + Vector512.Create(18)).AsUInt32(), wLimit).AsSingle();
+            masks[(5 * k) + 4] = ShortRuns.Tail(tw - (16 * k));
+        }
+
         for (int jl = 0; jl < n;)
         {
             long j = j0 + jl;
-            int img = (int)(j / ((long)th * tw)), rest = (int)(j % ((long)th * tw)), ty = rest / tw, tx0 = rest % tw;
-            int len = Math.Min(Math.Min(16, tw - tx0), Math.Min(n - jl, Nr - (jl % Nr)));
-            int bcol = (2 * tx0) - 1;
-            var cols0 = Vector512.Create(bcol) + Vector512<int>.Indices;
-            var m0 = Vector512.LessThan(cols0.AsUInt32(), wLimit).AsSingle();
-            var m16 = Vector512.LessThan((cols0 + Vector512.Create(16)).AsUInt32(), wLimit).AsSingle();
-            var m2 = Vector512.LessThan((cols0 + Vector512.Create(2)).AsUInt32(), wLimit).AsSingle();
-            var m18 = Vector512.LessThan((cols0 + Vector512.Create(18)).AsUInt32(), wLimit).AsSingle();
-            var store = ShortRuns.Tail(len);
-            float* xImage = x + ((nint)img * c * plane) + bcol;
-            int panel = jl / Nr, lane = jl % Nr;
-            for (int ch = 0; ch < c; ch++)
+            int img = (int)(j / perImage), la = (int)(j % perImage), lb = Math.Min(perImage, la + (n - jl));
+            int tyA = la / tw, tyB = (lb - 1) / tw, prows = tyB - tyA + 2;
+            nint phase = (nint)prows * tw;
+            float* planes = WinogradPlanes(8 * (int)phase);
+            float* xImage = x + ((nint)img * c * plane);
+            for (int ch = chA; ch < chB; ch++)
             {
                 float* xc = xImage + (ch * plane);
-                int iy = (2 * ty) - 1;
-                var (a0, a1, a2, a3) = WinogradRow(xc, iy, h, wd, m0, m16, m2, m18);
-                var (b0, b1, b2, b3) = WinogradRow(xc, iy + 1, h, wd, m0, m16, m2, m18);
-                var (c0, c1, c2, c3) = WinogradRow(xc, iy + 2, h, wd, m0, m16, m2, m18);
-                var (d0, d1, d2, d3) = WinogradRow(xc, iy + 3, h, wd, m0, m16, m2, m18);
-                int p0 = ch / kStep * kStep, kc = Math.Min(kStep, c - p0);
-                float* dst = v + ((nint)p0 * ncPad) + ((nint)panel * Nr * kc) + ((nint)(ch - p0) * Nr) + lane;
 
-                // Rows of Bᵀ: V_0s = w_0s − w_2s, V_1s = w_1s + w_2s, V_2s = w_2s − w_1s, V_3s = w_1s − w_3s.
-                Avx512F.MaskStore(dst, store, a0 - c0);
-                Avx512F.MaskStore(dst + pointStride, store, a1 - c1);
-                Avx512F.MaskStore(dst + (2 * pointStride), store, a2 - c2);
-                Avx512F.MaskStore(dst + (3 * pointStride), store, a3 - c3);
-                Avx512F.MaskStore(dst + (4 * pointStride), store, b0 + c0);
-                Avx512F.MaskStore(dst + (5 * pointStride), store, b1 + c1);
-                Avx512F.MaskStore(dst + (6 * pointStride), store, b2 + c2);
-                Avx512F.MaskStore(dst + (7 * pointStride), store, b3 + c3);
-                Avx512F.MaskStore(dst + (8 * pointStride), store, c0 - b0);
-                Avx512F.MaskStore(dst + (9 * pointStride), store, c1 - b1);
-                Avx512F.MaskStore(dst + (10 * pointStride), store, c2 - b2);
-                Avx512F.MaskStore(dst + (11 * pointStride), store, c3 - b3);
-                Avx512F.MaskStore(dst + (12 * pointStride), store, b0 - d0);
-                Avx512F.MaskStore(dst + (13 * pointStride), store, b1 - d1);
-                Avx512F.MaskStore(dst + (14 * pointStride), store, b2 - d2);
-                Avx512F.MaskStore(dst + (15 * pointStride), store, b3 - d3);
+                // Pass 1: padded rows 2·tyA .. 2·tyB + 3 (input rows one above).
+                for (int pr = 0; pr < 2 * prows; pr++)
+                {
+                    int iy = (2 * tyA) + pr - 1;
+                    float* dst = planes + ((pr & 1) * 4 * phase) + ((nint)(pr >> 1) * tw);
+                    for (int k = 0; k < chunks; k++)
+                    {
+                        var mk = masks + (5 * k);
+                        var (w0, w1, w2, w3) = WinogradRow(xc + (32 * k) - 1, iy, h, wd, mk[0], mk[1], mk[2], mk[3]);
+                        float* d = dst + (16 * k);
+                        Avx512F.MaskStore(d, mk[4], w0);
+                        Avx512F.MaskStore(d + phase, mk[4], w1);
+                        Avx512F.MaskStore(d + (2 * phase), mk[4], w2);
+                        Avx512F.MaskStore(d + (3 * phase), mk[4], w3);
+                    }
+                }
+
+                // Pass 2: pieces of up to 16 tiles, none across a panel end.
+                int p0 = ch / kStep * kStep, kc = Math.Min(kStep, c - p0);
+                float* vc = v + ((nint)p0 * ncPad) + ((nint)(ch - p0) * Nr);
+                for (int l = la, col = jl; l < lb;)
+                {
+                    int len = Math.Min(Math.Min(16, lb - l), Nr - (col % Nr));
+                    var store = ShortRuns.Tail(len);
+                    float* e = planes + (l - (tyA * tw));
+                    float* dst = vc + ((nint)(col / Nr) * Nr * kc) + (col % Nr);
+                    for (int sc = 0; sc < 4; sc++)
+                    {
+                        float* es = e + (sc * phase), os = es + (4 * phase);
+                        var r0 = Vector512.Load(es);
+                        var r1 = Vector512.Load(os);
+                        var r2 = Vector512.Load(es + tw);
+                        var r3 = Vector512.Load(os + tw);
+
+                        // Rows of Bᵀ: V_0s = w_0s − w_2s, V_1s = w_1s + w_2s, V_2s = w_2s − w_1s, V_3s = w_1s − w_3s.
+                        Avx512F.MaskStore(dst + (sc * pointStride), store, r0 - r2);
+                        Avx512F.MaskStore(dst + ((4 + sc) * pointStride), store, r1 + r2);
+                        Avx512F.MaskStore(dst + ((8 + sc) * pointStride), store, r2 - r1);
+                        Avx512F.MaskStore(dst + ((12 + sc) * pointStride), store, r1 - r3);
+                    }
+
+                    l += len;
+                    col += len;
+                }
             }
 
-            jl += len;
+            jl += lb - la;
         }
 
         if (n < ncPad)
@@ -252,7 +389,7 @@ internal static unsafe partial class Conv
             int panel = n / Nr, from = n % Nr;
             for (int xi = 0; xi < WinogradPoints; xi++)
             {
-                for (int ch = 0; ch < c; ch++)
+                for (int ch = chA; ch < chB; ch++)
                 {
                     int p0 = ch / kStep * kStep, kc = Math.Min(kStep, c - p0);
                     float* row = v + (xi * pointStride) + ((nint)p0 * ncPad) + ((nint)panel * Nr * kc) + ((nint)(ch - p0) * Nr);
@@ -261,6 +398,9 @@ internal static unsafe partial class Conv
             }
         }
     }
+
+    // This thread's plane scratch of the Winograd transforms: n floats and slack for whole-vector reads past the end.
+    private static float* WinogradPlanes(int n) => Gemm.AlignedStart(Im2ColPanels.Buffer(ref t_winoPlanes, n + 64));
 
     // One input row iy of 16 tiles' patches (row pointer at column 2·tx0 − 1): its four columns d_s of each tile, then
     // d·B: w_0 = d_0 − d_2, w_1 = d_1 + d_2, w_2 = d_2 − d_1, w_3 = d_1 − d_3. Rows outside the image are zeros.
@@ -285,76 +425,92 @@ internal static unsafe partial class Conv
         return (d0 - d2, d1 + d2, d2 - d1, d1 - d3);
     }
 
-    // Y = Aᵀ M A (+ bias) for tiles [j0, j0 + n) and output channels [o0, o1) (M's rows from r0, 16 blocks of
+    // Y = Aᵀ M A (+ bias) for tiles [j0, j0 + n) and output channels [r0, o1) (M's rows from r0, 16 blocks of
     // rows × ncPad), then the epilogue over every run of outputs written.
     // Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]: t0 = m_0 + m_1 + m_2, t1 = m_1 − m_2 − m_3 along each row of M, then the same
-    // down the columns.
+    // down the columns. 16 consecutive tiles of an image segment per vector, across tile rows: their two output columns
+    // interleaved by a permute into plane rows of 2·tw floats, one plane per output row parity (tile l at 2l from the
+    // segment's first tile row), then each tile row's part copied to its two output rows.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WinogradOutput(float* m, int rows, int ncPad, float* bias, float* y, in ConvGeometry g, int th, int tw,
         long j0, int n, int r0, int o1, ConvEpilogue epilogue)
     {
-        int oh = g.OH, ow = g.OW, o = g.O;
+        int oh = g.OH, ow = g.OW, o = g.O, perImage = th * tw;
         nint ohw = (nint)oh * ow, pointStride = (nint)rows * ncPad;
         for (int jl = 0; jl < n;)
         {
             long j = j0 + jl;
-            int img = (int)(j / ((long)th * tw)), rest = (int)(j % ((long)th * tw)), ty = rest / tw, tx0 = rest % tw;
-            int len = Math.Min(Math.Min(16, tw - tx0), n - jl);
-            int count = Math.Min(2 * len, ow - (2 * tx0));
-            var lo = ShortRuns.Tail(count);
-            var hi = ShortRuns.Tail(count - 16);
-            bool second = (2 * ty) + 1 < oh;
+            int img = (int)(j / perImage), la = (int)(j % perImage), lb = Math.Min(perImage, la + (n - jl));
+            int tyA = la / tw, tyB = (lb - 1) / tw;
+
+            // The odd plane starts 32 floats past the even one's end: whole-vector stores past the segment land there.
+            nint phase = ((nint)(tyB - tyA + 1) * 2 * tw) + 32;
+            float* even = WinogradPlanes(2 * (int)phase), odd = even + phase;
             for (int oc = r0; oc < o1; oc++)
             {
-                float* mp = m + ((nint)(oc - r0) * ncPad) + jl;
-                var q00 = Vector512.Load(mp);
-                var q01 = Vector512.Load(mp + pointStride);
-                var q02 = Vector512.Load(mp + (2 * pointStride));
-                var q03 = Vector512.Load(mp + (3 * pointStride));
-                var q10 = Vector512.Load(mp + (4 * pointStride));
-                var q11 = Vector512.Load(mp + (5 * pointStride));
-                var q12 = Vector512.Load(mp + (6 * pointStride));
-                var q13 = Vector512.Load(mp + (7 * pointStride));
-                var q20 = Vector512.Load(mp + (8 * pointStride));
-                var q21 = Vector512.Load(mp + (9 * pointStride));
-                var q22 = Vector512.Load(mp + (10 * pointStride));
-                var q23 = Vector512.Load(mp + (11 * pointStride));
-                var q30 = Vector512.Load(mp + (12 * pointStride));
-                var q31 = Vector512.Load(mp + (13 * pointStride));
-                var q32 = Vector512.Load(mp + (14 * pointStride));
-                var q33 = Vector512.Load(mp + (15 * pointStride));
-                var s00 = q00 + q01 + q02;
-                var s01 = q01 - q02 - q03;
-                var s10 = q10 + q11 + q12;
-                var s11 = q11 - q12 - q13;
-                var s20 = q20 + q21 + q22;
-                var s21 = q21 - q22 - q23;
-                var s30 = q30 + q31 + q32;
-                var s31 = q31 - q32 - q33;
-                var y00 = s00 + s10 + s20;
-                var y01 = s01 + s11 + s21;
-                var y10 = s10 - s20 - s30;
-                var y11 = s11 - s21 - s31;
-                if (bias != null)
+                float* mo = m + ((nint)(oc - r0) * ncPad);
+                for (int l = la, col = jl; l < lb; l += 16, col += 16)
                 {
-                    var bv = Vector512.Create(bias[oc]);
-                    y00 += bv;
-                    y01 += bv;
-                    y10 += bv;
-                    y11 += bv;
+                    float* mp = mo + col;
+                    var q00 = Vector512.Load(mp);
+                    var q01 = Vector512.Load(mp + pointStride);
+                    var q02 = Vector512.Load(mp + (2 * pointStride));
+                    var q03 = Vector512.Load(mp + (3 * pointStride));
+                    var q10 = Vector512.Load(mp + (4 * pointStride));
+                    var q11 = Vector512.Load(mp + (5 * pointStride));
+                    var q12 = Vector512.Load(mp + (6 * pointStride));
+                    var q13 = Vector512.Load(mp + (7 * pointStride));
+                    var q20 = Vector512.Load(mp + (8 * pointStride));
+                    var q21 = Vector512.Load(mp + (9 * pointStride));
+                    var q22 = Vector512.Load(mp + (10 * pointStride));
+                    var q23 = Vector512.Load(mp + (11 * pointStride));
+                    var q30 = Vector512.Load(mp + (12 * pointStride));
+                    var q31 = Vector512.Load(mp + (13 * pointStride));
+                    var q32 = Vector512.Load(mp + (14 * pointStride));
+                    var q33 = Vector512.Load(mp + (15 * pointStride));
+                    var s00 = q00 + q01 + q02;
+                    var s01 = q01 - q02 - q03;
+                    var s10 = q10 + q11 + q12;
+                    var s11 = q11 - q12 - q13;
+                    var s20 = q20 + q21 + q22;
+                    var s21 = q21 - q22 - q23;
+                    var s30 = q30 + q31 + q32;
+                    var s31 = q31 - q32 - q33;
+                    var y00 = s00 + s10 + s20;
+                    var y01 = s01 + s11 + s21;
+                    var y10 = s10 - s20 - s30;
+                    var y11 = s11 - s21 - s31;
+                    if (bias != null)
+                    {
+                        var bv = Vector512.Create(bias[oc]);
+                        y00 += bv;
+                        y01 += bv;
+                        y10 += bv;
+                        y11 += bv;
+                    }
+
+                    nint at = 2 * (nint)(l - (tyA * tw));
+                    Vector512.Store(Avx512F.PermuteVar16x32x2(y00, InterleaveLo, y01), even + at);
+                    Vector512.Store(Avx512F.PermuteVar16x32x2(y00, InterleaveHi, y01), even + at + 16);
+                    Vector512.Store(Avx512F.PermuteVar16x32x2(y10, InterleaveLo, y11), odd + at);
+                    Vector512.Store(Avx512F.PermuteVar16x32x2(y10, InterleaveHi, y11), odd + at + 16);
                 }
 
-                float* yr = y + ((((nint)img * o) + oc) * ohw) + ((nint)(2 * ty) * ow) + (2 * tx0);
-                Avx512F.MaskStore(yr, lo, Avx512F.PermuteVar16x32x2(y00, InterleaveLo, y01));
-                Avx512F.MaskStore(yr + 16, hi, Avx512F.PermuteVar16x32x2(y00, InterleaveHi, y01));
-                if (second)
+                float* yPlane = y + ((((nint)img * o) + oc) * ohw);
+                for (int ty = tyA; ty <= tyB; ty++)
                 {
-                    Avx512F.MaskStore(yr + ow, lo, Avx512F.PermuteVar16x32x2(y10, InterleaveLo, y11));
-                    Avx512F.MaskStore(yr + ow + 16, hi, Avx512F.PermuteVar16x32x2(y10, InterleaveHi, y11));
+                    int txa = ty == tyA ? la - (tyA * tw) : 0, txb = ty == tyB ? lb - (tyB * tw) : tw;
+                    int c0 = 2 * txa, count = Math.Min(ow, 2 * txb) - c0;
+                    nint from = ((nint)(ty - tyA) * 2 * tw) + c0;
+                    ShortRuns.Copy(yPlane + ((nint)(2 * ty) * ow) + c0, even + from, count);
+                    if ((2 * ty) + 1 < oh)
+                    {
+                        ShortRuns.Copy(yPlane + ((nint)((2 * ty) + 1) * ow) + c0, odd + from, count);
+                    }
                 }
             }
 
-            jl += len;
+            jl += lb - la;
         }
 
         if (!epilogue.IsEmpty)

@@ -9,7 +9,8 @@ namespace Offramp.Engine.Kernels;
 /// <see cref="FrozenWeights"/>, takes them packed once for many calls: <see cref="PackedWeights"/>) and
 /// writes im2col straight into GEMM's B panels (<see cref="Im2ColPanels"/>); a 1×1 stride-1 unpadded convolution
 /// packs the input itself; stems and maps with rows of 12+ columns take the direct kernel instead
-/// (<c>Conv.Direct.cs</c>, the same sums). The input gradient packs W_gᵀ once per call. Tasks are cut from the sizes alone
+/// (<c>Conv.Direct.cs</c>, the same sums); 3×3 stride-1 convolutions of 48+ channels take Winograd F(2×2, 3×3)
+/// (<c>Conv.Winograd.cs</c>: fewer multiplications, different rounding). The input gradient packs W_gᵀ once per call. Tasks are cut from the sizes alone
 /// (<see cref="ConvTiles"/>) and every output is summed in one fixed order, so results do not depend on the
 /// thread count.
 /// </summary>
@@ -130,8 +131,8 @@ internal static unsafe partial class Conv
 
     /// <summary>
     /// Under <see cref="FrozenWeights"/>: <paramref name="w"/> packed once for <see cref="Forward"/> of
-    /// <paramref name="g"/> (the direct kernel's layout when it takes <paramref name="g"/>, else the GEMM's packed A of
-    /// every group), reused while the scope stays open; null outside a scope, for float64 weights, or with no work.
+    /// <paramref name="g"/> (the 16 transformed matrices when Winograd takes <paramref name="g"/>, the direct kernel's
+    /// layout when it does, else the GEMM's packed A of every group), reused while the scope stays open; null outside a scope, for float64 weights, or with no work.
     /// </summary>
     internal static float[]? PackedWeights(Tensor w, in ConvGeometry g)
     {

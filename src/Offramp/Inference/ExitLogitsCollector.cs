@@ -28,6 +28,7 @@ public static class ExitLogitsCollector
         try
         {
             using var noGrad = Autograd.NoGrad();
+            using var frozen = FrozenWeights.Freeze(); // the weights stay fixed: each is packed once for the whole pass
             foreach (var (images, batchLabels) in batches)
             {
                 using var step = TensorMemory.Step();

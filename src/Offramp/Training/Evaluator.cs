@@ -27,6 +27,7 @@ public static class Evaluator
         try
         {
             using var noGrad = Autograd.NoGrad();
+            using var frozen = FrozenWeights.Freeze(); // the weights stay fixed: each is packed once for the whole pass
             foreach (var batch in source.GetEpoch(0))
             {
                 using var step = TensorMemory.Step();

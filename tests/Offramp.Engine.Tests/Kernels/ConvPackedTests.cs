@@ -80,7 +80,7 @@ public class ConvPackedTests
     public void Forward_PackedPanels_BitIdenticalToIm2ColSgemm(int[] p)
     {
         var (g, x, w, b) = Make(p, 11);
-        using var plain = Conv.DisableWinograd(); // 3×3 stride-1 shapes of 16+ channels: ConvWinogradTests
+        using var plain = Conv.DisableWinograd(); // 3×3 stride-1 shapes of 48+ channels: ConvWinogradTests
         foreach (bool bias in new[] { false, true })
         {
             var fast = new float[g.N * g.O * g.OH * g.OW];

@@ -8,7 +8,8 @@ namespace Offramp.Engine.Tests.Kernels;
 /// — bit for bit — and (b) the direct sum (<see cref="ConvReference"/> in double) within the rounding the transforms
 /// add, over odd shapes: odd sides (a last tile half outside), 1×1 and 1×2 maps, tile rows longer than one vector
 /// (pieces split at 16 tiles and at panel ends), several k blocks (C &gt; 256), O above the GEMM's row block (288),
-/// odd O, a single image (output-channel blocks as tasks) and large batches (several column tasks).
+/// odd O, a single image (output-channel blocks as tasks) and large batches (several column tasks). Shapes below
+/// <see cref="Conv.WinogradMinChannels"/> run under <see cref="Conv.WinogradAnyChannels"/>.
 /// </summary>
 public class ConvWinogradTests
 {
@@ -35,6 +36,7 @@ public class ConvWinogradTests
     public void Forward_BitIdenticalToScalarTwin(int[] p)
     {
         var (g, x, w, b) = Make(p, 31);
+        using var any = Conv.WinogradAnyChannels();
         Assert.True(Conv.UsesWinograd(g, GemmPath.Avx512) || !Gemm.IsSupported(GemmPath.Avx512));
         if (!Conv.UsesWinograd(g, Gemm.Current))
         {
@@ -90,10 +92,48 @@ public class ConvWinogradTests
     }
 
     [Theory]
+    [InlineData(3, 19)]   // two vectors of 8 input channels and a scalar tail of 3
+    [InlineData(2, 5)]    // scalar only
+    public void WinogradWeights_AreGgGTransposed(int o, int c)
+    {
+        // U_ξ[oc, ic] against G g Gᵀ by plain matrix products in double, within one float rounding.
+        double[,] gm = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
+        var w = Random(new Rng(37), o * c * 9);
+        var u = new float[Conv.WinogradPoints * o * c];
+        Conv.WinogradWeights(w, o, c, u);
+        for (int oc = 0; oc < o; oc++)
+        {
+            for (int ic = 0; ic < c; ic++)
+            {
+                for (int q = 0; q < 4; q++)
+                {
+                    for (int sc = 0; sc < 4; sc++)
+                    {
+                        double e = 0;
+                        for (int r = 0; r < 3; r++)
+                        {
+                            for (int k = 0; k < 3; k++)
+                            {
+                                e += gm[q, r] * w[(((oc * c) + ic) * 9) + (r * 3) + k] * gm[sc, k];
+                            }
+                        }
+
+                        float got = u[((((q * 4) + sc) * o) + oc) * c + ic];
+                        Assert.True(Math.Abs(got - e) <= 1.2e-7 * Math.Max(1e-3, Math.Abs(e)), $"U[{q},{sc}] of ({oc}, {ic}): {got} vs {e}");
+                    }
+                }
+            }
+        }
+
+        Assert.Throws<ArgumentException>(() => Conv.WinogradWeights(w.AsSpan(1), o, c, u));
+    }
+
+    [Theory]
     [MemberData(nameof(Shapes))]
     public void Forward_SameBitsForAnyThreadCountAndAnyBatch(int[] p)
     {
         var (g, x, w, b) = Make(p, 34);
+        using var any = Conv.WinogradAnyChannels();
         int saved = Parallelism.Threads;
         try
         {
@@ -131,6 +171,7 @@ public class ConvWinogradTests
         // Eval BatchNorm + residual + ReLU fused into the forward equal the epilogue applied afterwards to the whole
         // output (the tasks' runs cover every element once, with its own channel and offset).
         var (g, x, w, b) = Make(p, 35);
+        using var any = Conv.WinogradAnyChannels();
         var rng = new Rng(36);
         var mean = Random(rng, g.O);
         var scale = Random(rng, g.O);
@@ -152,16 +193,17 @@ public class ConvWinogradTests
     }
 
     [Theory]
-    [InlineData(64, 32, 32, 32, 32, 3, 1, 1, 1, true)]    // cnn/c10 stage 1
+    [InlineData(64, 64, 16, 16, 64, 3, 1, 1, 1, true)]    // cnn/c10 stage 2
     [InlineData(64, 96, 7, 7, 96, 3, 1, 1, 1, true)]      // resnet_fm's 96-channel layers
-    [InlineData(1, 16, 28, 28, 16, 3, 1, 1, 1, true)]     // batch 1
-    [InlineData(64, 15, 14, 14, 32, 3, 1, 1, 1, false)]   // C below 16
-    [InlineData(64, 32, 14, 14, 15, 3, 1, 1, 1, false)]   // O below 16
-    [InlineData(64, 16, 28, 28, 32, 3, 2, 1, 1, false)]   // stride 2
-    [InlineData(64, 32, 14, 14, 32, 3, 1, 0, 1, false)]   // unpadded
-    [InlineData(64, 32, 14, 14, 32, 5, 1, 2, 1, false)]   // 5×5
-    [InlineData(64, 32, 14, 14, 32, 3, 1, 1, 2, false)]   // groups
-    [InlineData(64, 32, 14, 14, 32, 1, 1, 0, 1, false)]   // pointwise
+    [InlineData(1, 48, 28, 28, 48, 3, 1, 1, 1, true)]     // batch 1, the fewest channels
+    [InlineData(64, 32, 32, 32, 32, 3, 1, 1, 1, false)]   // 32 channels: the direct kernel
+    [InlineData(64, 47, 14, 14, 64, 3, 1, 1, 1, false)]   // C below 48
+    [InlineData(64, 64, 14, 14, 47, 3, 1, 1, 1, false)]   // O below 48
+    [InlineData(64, 64, 28, 28, 64, 3, 2, 1, 1, false)]   // stride 2
+    [InlineData(64, 64, 14, 14, 64, 3, 1, 0, 1, false)]   // unpadded
+    [InlineData(64, 64, 14, 14, 64, 5, 1, 2, 1, false)]   // 5×5
+    [InlineData(64, 64, 14, 14, 64, 3, 1, 1, 2, false)]   // groups
+    [InlineData(64, 64, 14, 14, 64, 1, 1, 0, 1, false)]   // pointwise
     public void UsesWinograd_TakesThe3x3Stride1Padding1Shapes(int n, int c, int h, int w, int o, int k, int stride, int pad, int groups,
         bool expected)
     {
@@ -172,6 +214,11 @@ public class ConvWinogradTests
         {
             Assert.False(Conv.UsesWinograd(g, GemmPath.Avx512));
         }
+
+        // Any channel count under WinogradAnyChannels; the other conditions stay.
+        bool shape = k == 3 && stride == 1 && pad == 1 && groups == 1;
+        using var any = Conv.WinogradAnyChannels();
+        Assert.Equal(shape && Gemm.IsSupported(GemmPath.Avx512), Conv.UsesWinograd(g, GemmPath.Avx512));
     }
 
     private static (ConvGeometry G, float[] X, float[] W, float[] B) Make(int[] p, ulong seed)
